@@ -1,0 +1,25 @@
+/* FHIR R4 model knowledge, generated at build time from the official definitions
+ * (tools/gen-fhir-model.mjs -> build/gen/fhir_model_gen.c). No hand-typed per-resource tables. */
+#ifndef REGIE_FHIR_MODEL_H
+#define REGIE_FHIR_MODEL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Number of R4 resource types, and the i-th name in alphabetical order. */
+size_t fhir_resource_type_count(void);
+const char *fhir_resource_type_name(size_t i);
+/* True when name is an R4 resource type (concrete, not abstract: not "Resource"/"DomainResource"). */
+bool fhir_is_resource_type(const char *name);
+
+/* Writes into out the id of the Patient whose compartment holds resource (of type type), following
+ * the R4 Patient CompartmentDefinition: a Patient is its own compartment; other resources are in the
+ * compartment of the first Patient reference ("Patient/<id>") found at the compartment's parameter
+ * elements. Returns true when found. */
+bool fhir_patient_compartment(const char *type, json_object *resource, char *out, size_t out_len);
+
+/* True when type is named in the Patient CompartmentDefinition with at least one parameter. */
+bool fhir_in_patient_compartment(const char *type);
+
+#endif

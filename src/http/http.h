@@ -1,0 +1,128 @@
+/* The HTTP floor: a libmicrohttpd server, one declarative route table, and parsed requests.
+ * The dispatcher reads the body (within the route's limit), matches the route, parses the query,
+ * negotiates the FHIR format, parses a JSON body, and only then calls the handler; handlers never
+ * see raw upload chunks. A handler fills a struct http_reply and returns; the dispatcher sends it. */
+#ifndef REGIE_HTTP_HTTP_H
+#define REGIE_HTTP_HTTP_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fhir/error.h"
+#include "util/buf.h"
+
+#define HTTP_MAX_ARGS 6
+#define HTTP_MAX_PARAMS 128
+#define HTTP_MAX_REPLY_HEADERS 16
+
+struct http_param {
+    char *name;  /* percent-decoded */
+    char *value; /* percent-decoded ('+' is a space) */
+};
+
+struct http_request {
+    const char *method;             /* "GET", "POST", ... */
+    const char *path;               /* decoded path, no query string: "/fhir/Patient/1" */
+    const char *args[HTTP_MAX_ARGS]; /* values of the route's {placeholders}, in order */
+    size_t nargs;
+    struct http_param *params; /* query parameters in order of appearance (and, for routes with
+                                  HTTP_BODY_FORM, the form body's) */
+    size_t nparams;
+    const char *body; /* raw body bytes (NUL-terminated), NULL when empty */
+    size_t body_len;
+    json_object *json; /* parsed body for HTTP_BODY_JSON routes; owned by the request */
+    bool pretty;       /* _pretty=true was asked */
+    const char *raw_query; /* the query string as received (may be NULL) */
+    void *app;             /* the server config's app pointer */
+    void *priv;            /* the dispatcher's own state */
+};
+
+/* Request header by case-insensitive name, or NULL. */
+const char *http_header(const struct http_request *req, const char *name);
+/* First value of query parameter name, or NULL. */
+const char *http_param(const struct http_request *req, const char *name);
+
+struct http_reply {
+    int status;                /* 0 until set */
+    const char *content_type;  /* static string; default application/fhir+json;charset=utf-8 */
+    struct buf body;
+    struct {
+        char name[64];
+        char value[1024];
+    } headers[HTTP_MAX_REPLY_HEADERS];
+    size_t nheaders;
+    bool pretty; /* copied from the request so reply helpers indent JSON */
+};
+
+/* Adds a response header (ignored beyond HTTP_MAX_REPLY_HEADERS, which is our bug and logged). */
+void http_reply_header(struct http_reply *rep, const char *name, const char *value);
+/* Status and JSON body of v (v is not consumed). */
+void http_reply_json(struct http_reply *rep, int status, json_object *v);
+/* Status with no body. */
+void http_reply_empty(struct http_reply *rep, int status);
+/* An OperationOutcome for f with f's HTTP status. */
+void http_reply_fail(struct http_reply *rep, const struct rg_fail *f);
+/* Shorthand: an OperationOutcome with code's status and a formatted detail. */
+__attribute__((format(printf, 3, 4))) void http_reply_error(struct http_reply *rep,
+                                                            enum rg_err code, const char *fmt,
+                                                            ...);
+
+typedef void (*http_handler_fn)(struct http_request *req, struct http_reply *rep);
+
+enum http_body_kind {
+    HTTP_BODY_NONE, /* a body is refused with 400 */
+    HTTP_BODY_RAW,  /* bytes as they come */
+    HTTP_BODY_JSON, /* FHIR JSON: Content-Type must be application/fhir+json or application/json
+                       (415 otherwise); parsed with the depth limit into req->json */
+    HTTP_BODY_FORM  /* application/x-www-form-urlencoded, merged into req->params */
+};
+
+struct http_route {
+    const char *method;  /* "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD" is served by GET */
+    const char *pattern; /* "/fhir/{type}/{id}/_history/{vid}": "{name}" matches one non-empty
+                            segment; literal segments match exactly. First matching route wins;
+                            a path matching only under other methods answers 405. */
+    http_handler_fn handler;
+    enum http_body_kind body;
+    size_t body_limit; /* 0: the server's limits.body_max */
+    bool fhir;         /* negotiate FHIR format: Accept / _format must allow FHIR JSON (406
+                          otherwise); _pretty honoured; errors as OperationOutcome */
+    const char *name;  /* for logs */
+};
+
+struct http_limits {
+    size_t body_max;          /* default body limit, bytes (default 16 MiB) */
+    int json_depth;           /* deepest JSON nesting accepted (default 64) */
+    unsigned conn_max;        /* concurrent connections (default 512) */
+    unsigned conn_per_ip_max; /* concurrent connections per client address (0: no limit) */
+    unsigned idle_timeout_s;  /* close a connection idle this long (default 30) */
+    unsigned threads;         /* worker threads (default 8) */
+    size_t header_max;        /* request line + headers, bytes (default 32 KiB) */
+};
+
+void http_limits_defaults(struct http_limits *l);
+
+struct http_server_config {
+    const char *host;   /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
+    uint16_t port;      /* 0 picks a free port (see http_server_port) */
+    const struct http_route *routes;
+    size_t nroutes;
+    void *app; /* handed to handlers as req->app */
+    struct http_limits limits;
+};
+
+struct http_server;
+
+/* Starts listening; returns NULL with a reason in err. The config's routes must outlive the server. */
+struct http_server *http_server_start(const struct http_server_config *cfg, char *err,
+                                      size_t err_len);
+uint16_t http_server_port(const struct http_server *srv);
+/* Stops accepting, finishes running requests, frees the server. */
+void http_server_stop(struct http_server *srv);
+
+/* True when host is a loopback address (127.0.0.0/8, ::1, "localhost"). */
+bool http_host_is_loopback(const char *host);
+
+#endif
