@@ -1,0 +1,294 @@
+#include "cli/load.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/batch.h"
+#include "cli/reader.h"
+#include "json/jsonx.h"
+
+/* Deep enough for any real resource (Questionnaire items nest), shallow enough to stop a bomb. */
+#define LOAD_JSON_DEPTH 128
+
+struct load {
+    struct rest_ctx *rc;
+    struct cli_progress *p;
+    const char *path;
+    uint64_t reported; /* failures reported in this file */
+    uint64_t failed;   /* failures in this file */
+    /* NDJSON: the batch being filled and the line number of each of its entries. */
+    json_object *batch;
+    size_t lines[CLI_NDJSON_CHUNK];
+    size_t nlines;
+};
+
+/* Counts one or more failures and reports the first CLI_REPORT_MAX of a file in full. */
+__attribute__((format(printf, 3, 4))) static void fail(struct load *ld, uint64_t count,
+                                                       const char *fmt, ...)
+{
+    ld->failed += count;
+    ld->p->failures += count;
+    if (ld->reported++ >= CLI_REPORT_MAX) return;
+    cli_progress_clear(ld->p);
+    fprintf(stderr, "regie import: %s: ", ld->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void stored(struct load *ld, uint64_t count)
+{
+    ld->p->resources += count;
+    cli_progress_draw(ld->p, false);
+}
+
+static void fail_text(const struct rg_fail *f, char *out, size_t out_len)
+{
+    snprintf(out, out_len, "%s%s%s%s%s", rg_err_text(f->code), f->detail[0] ? ": " : "", f->detail,
+             f->expression[0] ? " at " : "", f->expression);
+}
+
+/* Names entries in reports: label[i] is the NDJSON line ("line") or the index in the file's Bundle
+ * ("entry") of entry i of the Bundle sent; without label, entry i is entry i of the file. */
+struct labels {
+    const char *word;
+    const size_t *at;
+};
+
+static size_t label_of(const struct labels *lb, size_t i)
+{
+    return lb->at ? lb->at[i] : i;
+}
+
+/* Counts and reports the entries of a batch/transaction-response. */
+static void check_response(struct load *ld, json_object *resp, const struct labels *lb, size_t sent)
+{
+    json_object *entries = jsonx_get(resp, "entry");
+    size_t n = cli_bundle_entry_count(resp);
+    uint64_t ok = 0;
+    for (size_t i = 0; i < n && i < sent; i++) {
+        json_object *e = json_object_array_get_idx(entries, i);
+        int status = cli_entry_status(e);
+        if (status >= 200 && status < 300) {
+            ok++;
+            continue;
+        }
+        char msg[768];
+        cli_entry_message(e, msg, sizeof msg);
+        fail(ld, 1, "%s %zu: %s", lb->word, label_of(lb, i), msg);
+    }
+    /* An engine that answers fewer entries than it was sent has a bug; count them as lost. */
+    if (n < sent) fail(ld, sent - n, "%zu entries got no response entry", sent - n);
+    stored(ld, ok);
+}
+
+/* Sends a batch or transaction Bundle through the engine. */
+static void run_bundle(struct load *ld, json_object *bundle, const struct labels *lb)
+{
+    size_t sent = cli_bundle_entry_count(bundle);
+    const char *btype = jsonx_get_str(bundle, "type");
+    json_object *resp = NULL;
+    struct rg_fail f = {0};
+    enum rg_err e = rest_process_bundle(ld->rc, bundle, &resp, &f);
+    if (e != RG_OK) {
+        char msg[1024];
+        fail_text(&f, msg, sizeof msg);
+        if (sent == 0)
+            fail(ld, 1, "%s refused: %s", btype ? btype : "Bundle", msg);
+        else
+            fail(ld, sent, "%s of %zu resources (%s %zu-%zu) refused, none stored: %s",
+                 btype ? btype : "Bundle", sent, lb->word, label_of(lb, 0), label_of(lb, sent - 1),
+                 msg);
+    } else {
+        check_response(ld, resp, lb, sent);
+    }
+    json_object_put(resp);
+}
+
+static void flush_ndjson(struct load *ld)
+{
+    struct labels lb = {"line", ld->lines};
+    if (ld->nlines > 0) run_bundle(ld, ld->batch, &lb);
+    json_object_put(ld->batch);
+    ld->batch = NULL;
+    ld->nlines = 0;
+}
+
+/* One NDJSON line (already known not to be blank). */
+static void ndjson_line(struct load *ld, const char *text, size_t len, size_t lineno)
+{
+    enum jsonx_err err;
+    char msg[256];
+    json_object *v = jsonx_parse(text, len, LOAD_JSON_DEPTH, &err, msg, sizeof msg);
+    if (!v) {
+        fail(ld, 1, "line %zu: bad JSON: %s", lineno, msg);
+        return;
+    }
+    if (!ld->batch) ld->batch = cli_batch_new();
+    if (cli_doc_kind(v) == CLI_DOC_NOT_RESOURCE || cli_batch_add(ld->batch, v) != 0) {
+        fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", lineno);
+    } else {
+        ld->lines[ld->nlines++] = lineno;
+        if (ld->nlines == CLI_NDJSON_CHUNK) flush_ndjson(ld);
+    }
+    json_object_put(v);
+}
+
+/* The rest of an NDJSON file after the lines already handled. */
+static void ndjson_rest(struct load *ld, struct cli_reader *r, struct buf *line, size_t lineno)
+{
+    char err[512];
+    for (;;) {
+        buf_reset(line);
+        int rc = cli_reader_line(r, line, err, sizeof err);
+        if (rc == 0) break;
+        lineno++;
+        if (rc < 0) {
+            /* A line past the cap cannot be skipped safely (its end is unknown): stop here. */
+            fail(ld, 1, "line %zu: %s; the rest of the file was not read", lineno, err);
+            break;
+        }
+        if (!cli_is_blank(line->data, line->len)) ndjson_line(ld, line->data, line->len, lineno);
+    }
+    flush_ndjson(ld);
+}
+
+static void single_document(struct load *ld, json_object *doc)
+{
+    switch (cli_doc_kind(doc)) {
+    case CLI_DOC_NOT_RESOURCE:
+        fail(ld, 1, "not a FHIR resource or Bundle (no resourceType)");
+        break;
+    case CLI_DOC_RESOURCE: {
+        struct rg_fail f = {0};
+        if (rest_put_resource(ld->rc, doc, &f) == RG_OK) {
+            stored(ld, 1);
+        } else {
+            char msg[1024];
+            fail_text(&f, msg, sizeof msg);
+            fail(ld, 1, "%s", msg);
+        }
+        break;
+    }
+    case CLI_DOC_BUNDLE_ENGINE: {
+        struct labels lb = {"entry", NULL};
+        run_bundle(ld, doc, &lb);
+        break;
+    }
+    case CLI_DOC_BUNDLE_OTHER: {
+        /* Reports name entries by their index in the file, so the batch is built entry by entry
+         * and entries without a resource are reported here. */
+        json_object *batch = cli_batch_new();
+        json_object *entries = jsonx_get(doc, "entry");
+        size_t n = cli_bundle_entry_count(doc);
+        size_t *index = calloc(n ? n : 1, sizeof *index);
+        size_t used = 0;
+        for (size_t i = 0; index && batch && i < n; i++) {
+            json_object *res = jsonx_get(json_object_array_get_idx(entries, i), "resource");
+            if (cli_batch_add(batch, res) != 0)
+                fail(ld, 1, "entry %zu: holds no resource", i);
+            else
+                index[used++] = i;
+        }
+        struct labels lb = {"entry", index};
+        if (!index || !batch)
+            fail(ld, n, "out of memory");
+        else if (used > 0)
+            run_bundle(ld, batch, &lb);
+        free(index);
+        json_object_put(batch);
+        break;
+    }
+    }
+}
+
+/* Reads the first non-blank line into line. Returns 1, 0 (the file holds nothing but space), or
+ * -1 (message in err). *lineno gets its number. */
+static int first_line(struct cli_reader *r, struct buf *line, size_t *lineno, char *err,
+                      size_t err_len)
+{
+    for (;;) {
+        buf_reset(line);
+        int rc = cli_reader_line(r, line, err, err_len);
+        if (rc <= 0) return rc;
+        ++*lineno;
+        if (!cli_is_blank(line->data, line->len)) return 1;
+    }
+}
+
+static void load_reader(struct load *ld, struct cli_reader *r)
+{
+    char err[512] = "";
+    struct buf doc, next;
+    buf_init(&doc, CLI_DOC_MAX);
+    buf_init(&next, CLI_DOC_MAX);
+    size_t lineno = 0;
+    bool ndjson = cli_name_is_ndjson(ld->path);
+    int rc = first_line(r, &doc, &lineno, err, sizeof err);
+    if (rc < 0) {
+        fail(ld, 1, "%s", err);
+    } else if (rc == 0) {
+        if (!ndjson) fail(ld, 1, "empty file: no JSON in it");
+    } else if (ndjson) {
+        ndjson_line(ld, doc.data, doc.len, lineno);
+        ndjson_rest(ld, r, &doc, lineno);
+    } else {
+        /* One compact JSON value on the first line followed by more lines is NDJSON; otherwise
+         * the whole file is one document (a pretty-printed first line never parses alone). */
+        enum jsonx_err jerr;
+        char msg[256];
+        json_object *v = jsonx_parse(doc.data, doc.len, LOAD_JSON_DEPTH, &jerr, msg, sizeof msg);
+        size_t first_no = lineno;
+        if (v) {
+            int more = first_line(r, &next, &lineno, err, sizeof err);
+            if (more < 0) {
+                fail(ld, 1, "%s", err);
+            } else if (more == 0) {
+                single_document(ld, v);
+            } else {
+                json_object_put(v);
+                v = NULL;
+                ndjson_line(ld, doc.data, doc.len, first_no);
+                ndjson_line(ld, next.data, next.len, lineno);
+                ndjson_rest(ld, r, &doc, lineno);
+            }
+        } else if (buf_append_char(&doc, '\n') != 0 || cli_reader_rest(r, &doc, err, sizeof err)) {
+            fail(ld, 1, "%s", err[0] ? err : "document too large");
+        } else {
+            v = jsonx_parse(doc.data, doc.len, LOAD_JSON_DEPTH, &jerr, msg, sizeof msg);
+            if (!v)
+                fail(ld, 1, "bad JSON: %s", msg);
+            else
+                single_document(ld, v);
+        }
+        json_object_put(v);
+    }
+    buf_free(&doc);
+    buf_free(&next);
+}
+
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path)
+{
+    struct load ld = {.rc = rc, .p = p, .path = path};
+    char err[512];
+    struct cli_reader *r = cli_reader_open(path, err, sizeof err);
+    if (!r) {
+        ld.failed++;
+        p->failures++;
+        cli_progress_clear(p);
+        fprintf(stderr, "regie import: %s: %s\n", path, err);
+        return 1;
+    }
+    load_reader(&ld, r);
+    cli_reader_close(r);
+    if (ld.reported > CLI_REPORT_MAX) {
+        cli_progress_clear(p);
+        fprintf(stderr, "regie import: %s: %llu failures in all (only the first %d shown)\n", path,
+                (unsigned long long)ld.failed, CLI_REPORT_MAX);
+    }
+    return ld.failed ? 1 : 0;
+}

@@ -1,0 +1,20 @@
+/* Loading one import file through the Bundle engine: detects what the file holds (one Bundle or
+ * resource, or NDJSON), hands it to rest_process_bundle / rest_put_resource, and reports every
+ * failure on stderr without stopping. */
+#ifndef REGIE_CLI_LOAD_H
+#define REGIE_CLI_LOAD_H
+
+#include <stdint.h>
+
+#include "cli/progress.h"
+#include "rest/rest.h"
+
+/* Failures reported one by one per file; beyond this only their number is. */
+#define CLI_REPORT_MAX 20
+
+/* Loads path. Adds the resources stored and the failures (resources not stored, or 1 for a file
+ * that could not be read at all) to p->resources and p->failures, redrawing p as it goes. Returns
+ * 0 when everything in the file was stored, 1 otherwise. */
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path);
+
+#endif
