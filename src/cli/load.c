@@ -99,6 +99,9 @@ static void run_bundle(struct load *ld, json_object *bundle, const struct labels
         fail_text(&f, msg, sizeof msg);
         if (sent == 0)
             fail(ld, 1, "%s refused: %s", btype ? btype : "Bundle", msg);
+        else if (!lb->at)
+            fail(ld, sent, "%s of %zu resources refused, none stored: %s", btype ? btype : "Bundle",
+                 sent, msg);
         else
             fail(ld, sent, "%s of %zu resources (%s %zu-%zu) refused, none stored: %s",
                  btype ? btype : "Bundle", sent, lb->word, label_of(lb, 0), label_of(lb, sent - 1),
