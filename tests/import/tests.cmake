@@ -14,3 +14,7 @@ add_test(NAME import/synthea_roundtrip
 set_tests_properties(import/synthea_roundtrip PROPERTIES
   LABELS "import;slow" SKIP_RETURN_CODE 77 TIMEOUT 600
   ENVIRONMENT "REGIE_SHARED=${CMAKE_SOURCE_DIR}/../shared")
+
+# The import/export commands on small files (fast; also run under the sanitizers).
+add_test(NAME import/cli COMMAND bash ${CMAKE_SOURCE_DIR}/tests/import/cli.sh $<TARGET_FILE:regie> ${CMAKE_SOURCE_DIR})
+set_tests_properties(import/cli PROPERTIES LABELS "import;san" TIMEOUT 120)
