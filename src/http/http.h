@@ -1,7 +1,8 @@
 /* The HTTP floor: a libmicrohttpd server, one declarative route table, and parsed requests.
  * The dispatcher reads the body (within the route's limit), matches the route, parses the query,
  * negotiates the FHIR format, parses a JSON body, and only then calls the handler; handlers never
- * see raw upload chunks. A handler fills a struct http_reply and returns; the dispatcher sends it. */
+ * see raw upload chunks. A handler fills a struct http_reply and returns; the dispatcher sends it.
+ */
 #ifndef REGIE_HTTP_HTTP_H
 #define REGIE_HTTP_HTTP_H
 
@@ -13,8 +14,8 @@
 #include "fhir/error.h"
 #include "util/buf.h"
 
-#define HTTP_MAX_ARGS 6
-#define HTTP_MAX_PARAMS 128
+#define HTTP_MAX_ARGS          6
+#define HTTP_MAX_PARAMS        128
 #define HTTP_MAX_REPLY_HEADERS 16
 
 struct http_param {
@@ -23,8 +24,8 @@ struct http_param {
 };
 
 struct http_request {
-    const char *method;             /* "GET", "POST", ... */
-    const char *path;               /* decoded path, no query string: "/fhir/Patient/1" */
+    const char *method;              /* "GET", "POST", ... */
+    const char *path;                /* decoded path, no query string: "/fhir/Patient/1" */
     const char *args[HTTP_MAX_ARGS]; /* values of the route's {placeholders}, in order */
     size_t nargs;
     struct http_param *params; /* query parameters in order of appearance (and, for routes with
@@ -32,8 +33,8 @@ struct http_request {
     size_t nparams;
     const char *body; /* raw body bytes (NUL-terminated), NULL when empty */
     size_t body_len;
-    json_object *json; /* parsed body for HTTP_BODY_JSON routes; owned by the request */
-    bool pretty;       /* _pretty=true was asked */
+    json_object *json;     /* parsed body for HTTP_BODY_JSON routes; owned by the request */
+    bool pretty;           /* _pretty=true was asked */
     const char *raw_query; /* the query string as received (may be NULL) */
     void *app;             /* the server config's app pointer */
     void *priv;            /* the dispatcher's own state */
@@ -45,15 +46,16 @@ const char *http_header(const struct http_request *req, const char *name);
 const char *http_param(const struct http_request *req, const char *name);
 
 struct http_reply {
-    int status;                /* 0 until set */
-    const char *content_type;  /* static string; default application/fhir+json;charset=utf-8 */
+    int status;               /* 0 until set */
+    const char *content_type; /* static string; default application/fhir+json;charset=utf-8 */
     struct buf body;
     struct {
         char name[64];
         char value[1024];
     } headers[HTTP_MAX_REPLY_HEADERS];
     size_t nheaders;
-    bool pretty; /* copied from the request so reply helpers indent JSON */
+    bool pretty;      /* copied from the request so reply helpers indent JSON */
+    enum rg_err code; /* set by http_reply_fail/http_reply_error; names the error in the log */
 };
 
 /* Adds a response header (ignored beyond HTTP_MAX_REPLY_HEADERS, which is our bug and logged). */
@@ -66,8 +68,7 @@ void http_reply_empty(struct http_reply *rep, int status);
 void http_reply_fail(struct http_reply *rep, const struct rg_fail *f);
 /* Shorthand: an OperationOutcome with code's status and a formatted detail. */
 __attribute__((format(printf, 3, 4))) void http_reply_error(struct http_reply *rep,
-                                                            enum rg_err code, const char *fmt,
-                                                            ...);
+                                                            enum rg_err code, const char *fmt, ...);
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_reply *rep);
 
@@ -105,8 +106,8 @@ struct http_limits {
 void http_limits_defaults(struct http_limits *l);
 
 struct http_server_config {
-    const char *host;   /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
-    uint16_t port;      /* 0 picks a free port (see http_server_port) */
+    const char *host; /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
+    uint16_t port;    /* 0 picks a free port (see http_server_port) */
     const struct http_route *routes;
     size_t nroutes;
     void *app; /* handed to handlers as req->app */
@@ -115,7 +116,8 @@ struct http_server_config {
 
 struct http_server;
 
-/* Starts listening; returns NULL with a reason in err. The config's routes must outlive the server. */
+/* Starts listening; returns NULL with a reason in err. The config's routes must outlive the server.
+ */
 struct http_server *http_server_start(const struct http_server_config *cfg, char *err,
                                       size_t err_len);
 uint16_t http_server_port(const struct http_server *srv);
