@@ -214,6 +214,7 @@ c += `const size_t fhir_gen_resource_count = ${concreteResources.length};\n`;
 const elementNode = nodeByPath.get('Element');
 if (!elementNode) throw new Error('no Element type');
 c += `const unsigned fhir_gen_element_node = ${elementNode.index};\n`;
+c += `const unsigned fhir_gen_reference_node = ${nodeByPath.get('Reference').index};\n`;
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'fhir_model_gen.c'), c);

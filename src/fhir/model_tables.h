@@ -78,7 +78,8 @@ extern const struct fhir_node fhir_gen_nodes[];
 extern const size_t fhir_gen_node_count;
 extern const struct fhir_resource_info fhir_gen_resources[];
 extern const size_t fhir_gen_resource_count;
-extern const unsigned fhir_gen_element_node; /* "Element": id + extension, for `_name` members */
+extern const unsigned fhir_gen_element_node;   /* "Element": id + extension, for `_name` members */
+extern const unsigned fhir_gen_reference_node; /* "Reference": its .reference is checked */
 
 /* The resource type name's entry, or NULL. */
 const struct fhir_resource_info *fhir_model_resource(const char *name);
