@@ -100,6 +100,9 @@ function buildNode(n) {
       const choice = base.endsWith('[x]');
       const stem = choice ? base.slice(0, -3) : base;
       if (!choice && types.length > 1) throw new Error(`several types without [x]: ${e.path}`);
+      // R4's snapshots type Resource.id as System.String/string, but the spec's Resource.id is an
+      // id (and the brief for regie requires an id there); element ids stay strings.
+      if (base === 'id' && resourceNames.has(n.path)) types.splice(0, types.length, 'id');
       variants = types.map((ty) => {
         const name = choice ? stem + cap(ty) : stem;
         if (PRIMS.includes(ty)) return { name, kind: kindConst(ty), node: null };
