@@ -496,6 +496,24 @@ static void second_server_on_same_port_fails(void **state)
     assert_non_null(strstr(err, "numeric"));
 }
 
+static void stop_releases_the_port(void **state)
+{
+    struct http_server_config cfg = {.host = "127.0.0.1", .routes = routes, .nroutes = 1};
+    http_limits_defaults(&cfg.limits);
+    cfg.limits.threads = 2;
+    char err[256] = "";
+    struct http_server *a = http_server_start(&cfg, err, sizeof err);
+    assert_non_null(a);
+    cfg.port = http_server_port(a);
+    http_server_stop(a);
+    /* Were the listening socket leaked, this bind would fail with "in use". */
+    struct http_server *b = http_server_start(&cfg, err, sizeof err);
+    if (!b) fprintf(stderr, "restart: %s\n", err);
+    assert_non_null(b);
+    assert_int_equal(http_server_port(b), cfg.port);
+    http_server_stop(b);
+}
+
 static void bad_route_pattern_fails_start(void **state)
 {
     static const struct http_route bad[] = {
@@ -551,6 +569,7 @@ int main(void)
         cmocka_unit_test(head_is_get_without_body),
         cmocka_unit_test(oversized_headers_are_refused),
         cmocka_unit_test(second_server_on_same_port_fails),
+        cmocka_unit_test(stop_releases_the_port),
         cmocka_unit_test(bad_route_pattern_fails_start),
         cmocka_unit_test(ipv6_loopback_listens),
     };
