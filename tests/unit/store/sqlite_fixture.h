@@ -71,15 +71,17 @@ static int put_unit_fn(struct store_txn *tx, void *ctx)
     return u->put_rc == STORE_OK ? u->fn_rc : 1;
 }
 
-/* Writes one version (json NULL = delete marker) and returns the write's answer. */
-static enum store_rc put_one(struct store *s, const char *type, const char *id, int64_t version,
-                             const char *json, const struct store_token *tokens, size_t ntokens)
+/* Writes one version (json NULL = delete marker) at the instant `at` and returns the write's
+ * answer. */
+static enum store_rc put_at(struct store *s, const char *type, const char *id, int64_t version,
+                            const char *json, const char *at, const struct store_token *tokens,
+                            size_t ntokens)
 {
     struct put_unit u = {.s = s};
     u.put.type = type;
     u.put.id = id;
     u.put.version = version;
-    u.put.last_updated = "2026-11-22T10:00:00.000Z";
+    u.put.last_updated = at;
     u.put.deleted = json == NULL;
     u.put.json = json;
     u.put.json_len = json ? strlen(json) : 0;
@@ -87,6 +89,12 @@ static enum store_rc put_one(struct store *s, const char *type, const char *id, 
     u.put.tokens = tokens;
     u.put.ntokens = ntokens;
     return s->ops->write(s, put_unit_fn, &u);
+}
+
+static enum store_rc put_one(struct store *s, const char *type, const char *id, int64_t version,
+                             const char *json, const struct store_token *tokens, size_t ntokens)
+{
+    return put_at(s, type, id, version, json, "2026-11-22T10:00:00.000Z", tokens, ntokens);
 }
 
 #endif
