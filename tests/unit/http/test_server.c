@@ -111,6 +111,7 @@ static int setup(void **state)
     http_limits_defaults(&cfg.limits);
     cfg.limits.threads = 2;
     cfg.limits.json_depth = 8;
+    cfg.limits.body_max = 1 << 20;
     cfg.limits.idle_timeout_s = 5;
     char err[256];
     srv = http_server_start(&cfg, err, sizeof err);
@@ -297,6 +298,11 @@ static void oversized_body_is_413(void **state)
                      "28\r\n%040d\r\n28\r\n%040d\r\n0\r\n\r\n",
                      0, 0);
     roundtrip(req, (size_t)n, &r);
+    assert_int_equal(r.status, 413);
+    /* A route without its own limit gets the server's. */
+    RT("POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+       "Content-Length: 2000000\r\n\r\na=1",
+       &r);
     assert_int_equal(r.status, 413);
     /* Within the limit the same route answers. */
     RT("POST /raw HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", &r);
