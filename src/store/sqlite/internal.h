@@ -89,6 +89,8 @@ struct store_sqlite {
     pthread_cond_t work_cv;
     struct store_sq_work *head, *tail;
     unsigned pending;
+    unsigned inflight; /* callers inside ops->write; close waits for them to leave */
+    pthread_cond_t idle_cv;
     bool stopping;
     pthread_t writer;
     bool writer_started;

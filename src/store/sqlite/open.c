@@ -30,6 +30,7 @@ static void sq_free(struct store_sqlite *s)
     pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
+    pthread_cond_destroy(&s->idle_cv);
     free(s);
 }
 
@@ -68,6 +69,7 @@ struct store *store_sqlite_open(const struct store_config *cfg, char *err, size_
     pthread_mutex_init(&s->pool_mu, NULL);
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->work_cv, NULL);
+    pthread_cond_init(&s->idle_cv, NULL);
     if (n < 0 || (size_t)n >= sizeof s->path) {
         snprintf(err, err_len, "database path too long");
         goto fail;

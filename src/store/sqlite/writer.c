@@ -137,8 +137,10 @@ enum store_rc store_sq_write(struct store *base, store_work_fn fn, void *ctx)
         s->head = &w;
     s->tail = &w;
     s->pending++;
+    s->inflight++;
     pthread_cond_signal(&s->work_cv);
     while (!w.done) pthread_cond_wait(&w.cv, &s->mu);
+    if (--s->inflight == 0 && s->stopping) pthread_cond_signal(&s->idle_cv);
     pthread_mutex_unlock(&s->mu);
     pthread_cond_destroy(&w.cv);
     return w.rc;
@@ -164,6 +166,11 @@ void store_sq_writer_stop(struct store_sqlite *s)
     pthread_mutex_unlock(&s->mu);
     pthread_join(s->writer, NULL);
     s->writer_started = false;
+    /* Callers woken by the writer's last group may not have left write() yet; they still touch
+     * the mutex, so the store must outlive them. */
+    pthread_mutex_lock(&s->mu);
+    while (s->inflight) pthread_cond_wait(&s->idle_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
 }
 
 void store_sqlite_stats(struct store *base, struct store_sqlite_stats *out)
