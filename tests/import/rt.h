@@ -15,8 +15,8 @@
 /* A running `regie serve`. */
 struct rt_server {
     pid_t pid;
-    int out_fd;     /* its stdout, drained by a thread after the ready line */
-    char base[256]; /* e.g. http://127.0.0.1:41234/fhir */
+    int out_fd;      /* its stdout, drained by a thread after the ready line */
+    char base[1024]; /* e.g. http://127.0.0.1:41234/fhir */
 };
 
 /* Starts `regie serve --listen 127.0.0.1:0 --db db --no-auth` and waits (at most timeout_s) for
