@@ -29,6 +29,8 @@ bool match_text(const char *pattern, const char *text, struct buf *why)
 {
     if (!strcmp(pattern, "$any")) return text != NULL;
     if (!text) return false;
+    bool negate = pattern[0] == '!' && pattern[1] == '~';
+    if (negate) pattern++;
     if (pattern[0] != '~') return strcmp(pattern, text) == 0;
     regex_t re;
     int rc = regcomp(&re, pattern + 1, REG_EXTENDED | REG_NOSUB);
@@ -43,7 +45,7 @@ bool match_text(const char *pattern, const char *text, struct buf *why)
     }
     bool ok = regexec(&re, text, 0, NULL, 0) == 0;
     regfree(&re);
-    return ok;
+    return ok != negate;
 }
 
 static bool is_number(json_object *v)

@@ -5,7 +5,8 @@
  *            "~contains" (every further element matches some actual element) or "~lacks" (no
  *            actual element matches any further element);
  *   strings: "$any" matches anything present; "~regex" is a POSIX ERE searched in the actual
- *            string (or in the JSON text of a non-string); otherwise exact;
+ *            string (or in the JSON text of a non-string), "!~regex" must not match; otherwise
+ *            exact;
  *   numbers: equal value (1.5 matches 1.50); booleans and null: equal. */
 #ifndef REGIE_TESTS_MATCH_H
 #define REGIE_TESTS_MATCH_H

@@ -95,6 +95,22 @@ static void check_raw(struct step_report *rep, json_object *want, const struct c
     }
 }
 
+/* Prints up to STEP_SHOW_BODY bytes on one line, control bytes escaped. */
+static void show_bytes(const char *p, size_t n)
+{
+    size_t shown = n < STEP_SHOW_BODY ? n : STEP_SHOW_BODY;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '\n')
+            fputs("\\n", stderr);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(stderr, "\\x%02x", c);
+        else
+            fputc(c, stderr);
+    }
+    fprintf(stderr, "%s\n", n > shown ? "..." : "");
+}
+
 static json_object *parse_body(const struct client_resp *r)
 {
     if (!r->body.len) return NULL;
@@ -194,10 +210,10 @@ bool step_run(struct step_ctx *ctx, size_t index, json_object *step, struct subs
         if (json_object_object_get_ex(expect, "headers", &v)) check_headers(&rep, v, &r);
         check_body(&rep, expect, &r, body);
         if (rep.failed) {
-            fprintf(stderr, "     request: %s %s\n", req.method, req.url.data);
-            fprintf(stderr, "     response %ld body: %.*s%s\n", r.status,
-                    (int)(r.body.len < STEP_SHOW_BODY ? r.body.len : STEP_SHOW_BODY),
-                    r.body.data ? r.body.data : "", r.body.len > STEP_SHOW_BODY ? "..." : "");
+            fprintf(stderr, "     request: %s %.300s%s\n", req.method, req.url.data,
+                    req.url.len > 300 ? "..." : "");
+            fprintf(stderr, "     response %ld body: ", r.status);
+            show_bytes(r.body.data, r.body.len);
         }
         fill_result(rep.label, &r, body, result);
     }

@@ -33,14 +33,14 @@ static int body_from_hex(const char *hex, struct buf *out, struct buf *err)
     return 0;
 }
 
-static int body_from_repeat(json_object *spec, struct buf *out, struct buf *err)
+static int append_repeat(json_object *spec, struct buf *out, struct buf *err)
 {
     const char *text = json_object_get_string(json_object_object_get(spec, "text"));
     int64_t times = json_object_get_int64(json_object_object_get(spec, "times"));
     const char *prefix = json_object_get_string(json_object_object_get(spec, "prefix"));
     const char *suffix = json_object_get_string(json_object_object_get(spec, "suffix"));
     if (!text || !*text || times <= 0) {
-        buf_printf(err, "body_repeat needs a non-empty \"text\" and \"times\" > 0");
+        buf_printf(err, "a repeat needs a non-empty \"text\" and \"times\" > 0");
         return -1;
     }
     if (prefix && buf_append_str(out, prefix) != 0) goto big;
@@ -50,7 +50,7 @@ static int body_from_repeat(json_object *spec, struct buf *out, struct buf *err)
     if (suffix && buf_append_str(out, suffix) != 0) goto big;
     return 0;
 big:
-    buf_printf(err, "body_repeat larger than %u bytes", STEP_BODY_MAX);
+    buf_printf(err, "repeat larger than the buffer allows");
     return -1;
 }
 
@@ -115,7 +115,7 @@ static int build_body(const struct step_ctx *ctx, json_object *req, struct step_
     }
     if (json_object_object_get_ex(req, "body_repeat", &v)) {
         out->has_body = true;
-        return body_from_repeat(v, &out->body, err);
+        return append_repeat(v, &out->body, err);
     }
     return 0;
 }
@@ -186,6 +186,8 @@ int step_req_build(const struct step_ctx *ctx, json_object *req, struct step_req
             rc = buf_append_str(&out->url, ctx->env.origin);
         if (rc == 0) rc = buf_append_str(&out->url, pp);
     }
+    json_object *rep = json_object_object_get(req, "path_repeat");
+    if (rc == 0 && rep) rc = append_repeat(rep, &out->url, err);
     buf_free(&p);
     if (rc != 0) return -1;
     if (build_body(ctx, req, out, err) != 0) return -1;

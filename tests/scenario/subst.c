@@ -141,6 +141,42 @@ static int url_encode(struct buf *out, const char *s, size_t n)
     return 0;
 }
 
+/* Splits a reference or location "[base/]Type/id[/_history/vid]" into its id and version. */
+static void split_location(const char *s, size_t n, const char **id, size_t *id_len,
+                           const char **vid, size_t *vid_len)
+{
+    *vid = "";
+    *vid_len = 0;
+    const char *h = NULL;
+    for (size_t i = 0; i + 10 <= n; i++)
+        if (!memcmp(s + i, "/_history/", 10)) h = s + i;
+    size_t end = n;
+    if (h) {
+        *vid = h + 10;
+        *vid_len = n - (size_t)(h + 10 - s);
+        end = (size_t)(h - s);
+    }
+    size_t start = end;
+    while (start > 0 && s[start - 1] != '/') start--;
+    *id = s + start;
+    *id_len = end - start;
+}
+
+/* ${url:...} percent-encodes, ${id:...} and ${vid:...} take the id or version out of a location. */
+static int apply_modifier(const char *mod, size_t mod_len, const struct buf *val, struct buf *out,
+                          struct buf *err)
+{
+    const char *s = val->data ? val->data : "";
+    const char *id, *vid;
+    size_t id_len, vid_len;
+    split_location(s, val->len, &id, &id_len, &vid, &vid_len);
+    if (mod_len == 3 && !memcmp(mod, "url", 3)) return url_encode(out, s, val->len);
+    if (mod_len == 2 && !memcmp(mod, "id", 2)) return buf_append(out, id, id_len);
+    if (mod_len == 3 && !memcmp(mod, "vid", 3)) return buf_append(out, vid, vid_len);
+    buf_printf(err, "unknown substitution modifier '%.*s:' (url, id, vid)", (int)mod_len, mod);
+    return -1;
+}
+
 int subst_string(const struct subst_env *env, const char *in, struct buf *out, struct buf *err)
 {
     const char *p = in;
@@ -156,11 +192,12 @@ int subst_string(const struct subst_env *env, const char *in, struct buf *out, s
         char expr[SUBST_EXPR_MAX];
         memcpy(expr, start + 2, (size_t)(end - start - 2));
         expr[end - start - 2] = '\0';
-        if (!strncmp(expr, "url:", 4)) {
+        const char *colon = strchr(expr, ':');
+        if (colon && colon - expr <= 3) {
             struct buf tmp;
             buf_init(&tmp, 1 << 20);
-            int rc = resolve(env, expr + 4, &tmp, err);
-            if (rc == 0) rc = url_encode(out, tmp.data ? tmp.data : "", tmp.len);
+            int rc = resolve(env, colon + 1, &tmp, err);
+            if (rc == 0) rc = apply_modifier(expr, (size_t)(colon - expr), &tmp, out, err);
             buf_free(&tmp);
             if (rc != 0) return -1;
         } else if (resolve(env, expr, out, err) != 0) {
