@@ -1,6 +1,7 @@
-/* FHIR date, dateTime and instant values, with their precision (a date "2024-03" is the whole month).
- * Formats per FHIR R4 datatypes: date YYYY(-MM(-DD)?)?; dateTime adds Thh:mm:ss(.s+)?(Z|+hh:mm);
- * instant is a dateTime to the second with a zone. */
+/* FHIR date, dateTime and instant values, with their precision (a date "2024-03" is the whole
+ * month). Formats per FHIR R4 datatypes: date YYYY(-MM(-DD)?)?; dateTime adds
+ * Thh:mm:ss(.s+)?(Z|+hh:mm), the zone being required with a time; instant is a dateTime to the
+ * second with a zone. */
 #ifndef REGIE_UTIL_FHIRTIME_H
 #define REGIE_UTIL_FHIRTIME_H
 
