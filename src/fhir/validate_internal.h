@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fhir/validate.h"
+
 /* Most bytes a FHIR string may hold (the R4 limit is 1 MB). */
 #define FHIR_STRING_MAX (1024 * 1024)
 
@@ -15,8 +17,5 @@ const char *fhir_check_primitive(unsigned kind, json_object *v);
 
 /* NULL when ref is a well-formed Reference.reference, else a short reason. */
 const char *fhir_check_reference(const char *ref, size_t len);
-
-/* True when s (len bytes) matches the FHIR id regex [A-Za-z0-9\-\.]{1,64}. */
-bool fhir_valid_id(const char *s, size_t len);
 
 #endif

@@ -324,6 +324,22 @@ static void deep_nesting_is_refused(void **state)
     free(json);
 }
 
+static void ids(void **state)
+{
+    assert_true(fhir_valid_id("a", 1));
+    assert_true(fhir_valid_id("A-z.09", 6));
+    assert_false(fhir_valid_id("", 0));
+    assert_false(fhir_valid_id("a/b", 3));
+    assert_false(fhir_valid_id("a_b", 3));
+    assert_false(fhir_valid_id("\xc3\xa9", 2));
+    char id[66];
+    memset(id, 'x', sizeof id);
+    assert_true(fhir_valid_id(id, 64));
+    assert_false(fhir_valid_id(id, 65));
+    /* Only len bytes are looked at. */
+    assert_true(fhir_valid_id("abc/def", 3));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +356,7 @@ int main(void)
         cmocka_unit_test(content_references),
         cmocka_unit_test(first_error_in_document_order),
         cmocka_unit_test(deep_nesting_is_refused),
+        cmocka_unit_test(ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
