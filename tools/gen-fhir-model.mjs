@@ -163,8 +163,10 @@ for (const r of compartment.resource) {
   }
   compByType.set(r.code, paths);
 }
+// The parameters that name the record's own patient come first; Coverage's beneficiary is its
+// patient, where its policy-holder or subscriber may be someone else (a parent).
 function rank(p) {
-  return p === 'patient' ? 0 : p === 'subject' ? 1 : 2;
+  return { patient: 0, subject: 1, beneficiary: 2 }[p] ?? 3;
 }
 
 // ---------------------------------------------------------------------------

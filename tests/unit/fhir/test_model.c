@@ -164,13 +164,42 @@ static void compartment_of_resources(void **state)
     json_object_put(v);
 }
 
+static void compartment_paths(void **state)
+{
+    /* patient and subject parameters first, duplicates merged, FHIRPath reduced to paths. */
+    const struct fhir_resource_info *r = fhir_model_resource("AllergyIntolerance");
+    assert_int_equal(r->n_paths, 3);
+    assert_string_equal(r->paths[0], "patient");
+    r = fhir_model_resource("MedicationAdministration");
+    assert_int_equal(r->n_paths, 2);
+    assert_string_equal(r->paths[0], "subject");
+    assert_string_equal(r->paths[1], "performer.actor");
+    r = fhir_model_resource("AuditEvent");
+    assert_int_equal(r->n_paths, 2);
+    assert_string_equal(r->paths[0], "agent.who");
+    assert_string_equal(r->paths[1], "entity.what");
+    r = fhir_model_resource("Coverage");
+    assert_string_equal(r->paths[0], "beneficiary");
+    r = fhir_model_resource("Organization");
+    assert_int_equal(r->n_paths, 0);
+    assert_false(r->in_patient_compartment);
+    size_t with_paths = 0;
+    for (size_t i = 0; i < fhir_resource_type_count(); i++) {
+        r = fhir_model_resource(fhir_resource_type_name(i));
+        assert_non_null(r);
+        if (r->n_paths) with_paths++;
+        assert_true(r->in_patient_compartment == (r->n_paths > 0));
+        for (size_t k = 0; k < r->n_paths; k++) assert_null(strpbrk(r->paths[k], "()| "));
+    }
+    assert_int_equal(with_paths, 67); /* the CompartmentDefinition's types with parameters */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(resource_types),
-        cmocka_unit_test(element_tables),
-        cmocka_unit_test(compartment_membership),
-        cmocka_unit_test(compartment_of_resources),
+        cmocka_unit_test(resource_types),         cmocka_unit_test(element_tables),
+        cmocka_unit_test(compartment_membership), cmocka_unit_test(compartment_of_resources),
+        cmocka_unit_test(compartment_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
