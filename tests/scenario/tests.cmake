@@ -17,3 +17,10 @@ endforeach()
 
 add_test(NAME scenario/no_auth_refused COMMAND ${scen_dir}/no_auth_refused.sh $<TARGET_FILE:regie>)
 set_tests_properties(scenario/no_auth_refused PROPERTIES LABELS "scenario;san" TIMEOUT 120)
+
+# The runner's own matcher and substitutions.
+add_executable(scenario_selftest ${scen_dir}/selftest.c ${scen_dir}/match.c ${scen_dir}/subst.c)
+target_link_libraries(scenario_selftest PRIVATE regie_util PkgConfig::JSONC PkgConfig::CMOCKA)
+set_target_properties(scenario_selftest PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_test(NAME scenario/runner_selftest COMMAND scenario_selftest)
+set_tests_properties(scenario/runner_selftest PROPERTIES LABELS "scenario;san")
