@@ -1,12 +1,300 @@
-/* Placeholder until the serve command lands. */
+/* regie serve: opens the store, starts the HTTP server with the FHIR routes, prints one ready line
+ * and runs until SIGINT or SIGTERM. */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "http/http.h"
+#include "rest/rest.h"
+#include "store/store.h"
+#include "util/log.h"
+
+#define SERVE_HOST_MAX 64
+
+struct serve_opts {
+    char host[SERVE_HOST_MAX]; /* numeric, without brackets */
+    unsigned port;
+    const char *db;
+    const char *base_url;
+    bool no_auth;
+    bool bench_routes;
+    struct http_limits limits;
+    size_t page_default, page_max;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: regie serve --listen HOST:PORT --db PATH [options]\n"
+        "\n"
+        "Serves the FHIR R4 REST API under http://HOST:PORT/fhir.\n"
+        "\n"
+        "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080); HOST is an IPv4\n"
+        "                       address, [IPv6] in brackets, or localhost; PORT 0 picks a free\n"
+        "                       port\n"
+        "  --db PATH            SQLite database file (created when missing; its directory\n"
+        "                       must exist)\n"
+        "  --no-auth            serve without authentication; only allowed on a loopback\n"
+        "                       address (127.0.0.0/8, ::1, localhost)\n"
+        "  --base-url URL       base URL used in Location headers and links\n"
+        "                       (default http://HOST:PORT/fhir)\n"
+        "  --threads N          worker threads (default 8)\n"
+        "  --max-body BYTES     largest request body (default 16777216)\n"
+        "  --max-depth N        deepest JSON nesting accepted (default 64)\n"
+        "  --max-conn N         concurrent connections (default 512)\n"
+        "  --idle-timeout S     close connections idle for S seconds (default 30)\n"
+        "  --page-default N     history page size when _count is absent (default 50)\n"
+        "  --page-max N         largest _count honoured (default 1000)\n"
+        "  --bench-routes       add GET /bench/ceiling, a fixed reply without store access\n"
+        "  --help               show this help\n"
+        "\n"
+        "When listening, prints one line 'ready http://HOST:PORT/fhir' on stdout.\n");
+}
+
+static bool parse_num(const char *s, unsigned long long min, unsigned long long max,
+                      unsigned long long *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+') return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_listen(const char *s, struct serve_opts *o)
+{
+    const char *hs = s, *he, *colon;
+    if (*s == '[') {
+        hs = s + 1;
+        he = strchr(hs, ']');
+        if (!he || he[1] != ':') return false;
+        colon = he + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (!colon) return false;
+        he = colon;
+    }
+    size_t hl = (size_t)(he - hs);
+    if (hl == 0 || hl >= sizeof o->host) return false;
+    memcpy(o->host, hs, hl);
+    o->host[hl] = '\0';
+    if (!strcmp(o->host, "localhost")) snprintf(o->host, sizeof o->host, "127.0.0.1");
+    unsigned long long port;
+    if (!parse_num(colon + 1, 0, 65535, &port)) return false;
+    o->port = (unsigned)port;
+    return true;
+}
+
+/* Returns 0 when parsed, 2 on a usage error, -1 after --help. */
+static int parse_args(int argc, char **argv, struct serve_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    http_limits_defaults(&o->limits);
+    o->page_default = 50;
+    o->page_max = 1000;
+    parse_listen("127.0.0.1:8080", o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        unsigned long long n;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return -1;
+        } else if (!strcmp(a, "--no-auth")) {
+            o->no_auth = true;
+            continue;
+        } else if (!strcmp(a, "--bench-routes")) {
+            o->bench_routes = true;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "regie serve: %s needs a value (or is unknown); see --help\n", a);
+            return 2;
+        }
+        bool ok = true;
+        if (!strcmp(a, "--listen"))
+            ok = parse_listen(v, o);
+        else if (!strcmp(a, "--db"))
+            o->db = v;
+        else if (!strcmp(a, "--base-url"))
+            o->base_url = v;
+        else if (!strcmp(a, "--threads") && (ok = parse_num(v, 1, 1024, &n)))
+            o->limits.threads = (unsigned)n;
+        else if (!strcmp(a, "--max-body") && (ok = parse_num(v, 1024, 1ull << 31, &n)))
+            o->limits.body_max = (size_t)n;
+        else if (!strcmp(a, "--max-depth") && (ok = parse_num(v, 2, 1000, &n)))
+            o->limits.json_depth = (int)n;
+        else if (!strcmp(a, "--max-conn") && (ok = parse_num(v, 1, 65536, &n)))
+            o->limits.conn_max = (unsigned)n;
+        else if (!strcmp(a, "--idle-timeout") && (ok = parse_num(v, 1, 86400, &n)))
+            o->limits.idle_timeout_s = (unsigned)n;
+        else if (!strcmp(a, "--page-default") && (ok = parse_num(v, 1, 100000, &n)))
+            o->page_default = (size_t)n;
+        else if (!strcmp(a, "--page-max") && (ok = parse_num(v, 1, 100000, &n)))
+            o->page_max = (size_t)n;
+        else if (ok) {
+            fprintf(stderr, "regie serve: unknown option %s; see --help\n", a);
+            return 2;
+        }
+        if (!ok) {
+            fprintf(stderr, "regie serve: bad value for %s: '%s'; see --help\n", a, v);
+            return 2;
+        }
+        i++;
+    }
+    if (!o->db) {
+        fprintf(stderr, "regie serve: --db PATH is required; see --help\n");
+        return 2;
+    }
+    if (o->page_default > o->page_max) o->page_default = o->page_max;
+    return 0;
+}
+
+/* The database's directory must exist: a typo should not silently create a database elsewhere. */
+static bool db_dir_ok(const char *db)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(db, '/');
+    if (!slash) return true;
+    size_t n = slash == db ? 1 : (size_t)(slash - db);
+    if (n >= sizeof dir) return false;
+    memcpy(dir, db, n);
+    dir[n] = '\0';
+    struct stat st;
+    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static const char bench_body[] =
+    "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"purpose\",\"valueString\":"
+    "\"regie benchmark ceiling: a fixed reply that touches no store, so a load test measures the "
+    "HTTP path alone\"},{\"name\":\"server\",\"valueString\":\"regie\"},{\"name\":\"padding\","
+    "\"valueString\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}]}";
+
+static void bench_ceiling(struct http_request *req, struct http_reply *rep)
+{
+    buf_reset(&rep->body);
+    buf_append(&rep->body, bench_body, sizeof bench_body - 1);
+    rep->content_type = "application/json";
+    rep->status = 200;
+}
+
+static int run(const struct serve_opts *o)
+{
+    struct store_config scfg;
+    store_config_defaults(&scfg, o->db);
+    char err[512] = "";
+    struct store *store = store_sqlite_open(&scfg, err, sizeof err);
+    if (!store) {
+        fprintf(stderr, "regie serve: cannot open database %s: %s\n", o->db, err);
+        return 1;
+    }
+    size_t nr;
+    const struct http_route *rr = rest_routes(&nr);
+    struct http_route *routes = calloc(nr + 1, sizeof *routes);
+    if (!routes) {
+        store->ops->close(store);
+        fprintf(stderr, "regie serve: out of memory\n");
+        return 1;
+    }
+    memcpy(routes, rr, nr * sizeof *routes);
+    if (o->bench_routes)
+        routes[nr++] = (struct http_route){.method = "GET",
+                                           .pattern = "/bench/ceiling",
+                                           .handler = bench_ceiling,
+                                           .body = HTTP_BODY_NONE,
+                                           .name = "bench-ceiling"};
+    struct rest_config rcfg;
+    rest_config_defaults(&rcfg);
+    rcfg.store = store;
+    rcfg.page_default = o->page_default;
+    rcfg.page_max = o->page_max;
+    char base[600];
+    bool v6 = strchr(o->host, ':') != NULL;
+    snprintf(base, sizeof base, v6 ? "http://[%s]:%u/fhir" : "http://%s:%u/fhir", o->host, o->port);
+    rcfg.base_url = o->base_url ? o->base_url : base;
+    int status = 1;
+    struct rest_ctx *rc = NULL;
+    struct http_server *srv = NULL;
+    struct http_server_config hcfg = {.host = o->host,
+                                      .port = (uint16_t)o->port,
+                                      .routes = routes,
+                                      .nroutes = nr,
+                                      .limits = o->limits};
+    rc = rest_new(&rcfg);
+    if (!rc) {
+        fprintf(stderr, "regie serve: bad --base-url or out of memory\n");
+        goto out;
+    }
+    hcfg.app = rc;
+    srv = http_server_start(&hcfg, err, sizeof err);
+    if (!srv) goto fail_start;
+    if (!o->base_url) {
+        /* With port 0 the base names the port the system picked. */
+        snprintf(base, sizeof base, v6 ? "http://[%s]:%u/fhir" : "http://%s:%u/fhir", o->host,
+                 (unsigned)http_server_port(srv));
+        rest_set_base_url(rc, base);
+    }
+    printf("ready http://%s%s%s:%u/fhir\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
+           (unsigned)http_server_port(srv));
+    fflush(stdout);
+    log_info("serving on %s (database %s)", rcfg.base_url, o->db);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("signal %d: shutting down", sig);
+    http_server_stop(srv);
+    status = 0;
+    goto out;
+fail_start:
+    fprintf(stderr, "regie serve: cannot listen: %s\n", err);
+out:
+    rest_free(rc);
+    store->ops->close(store);
+    free(routes);
+    return status;
+}
 
 int cli_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "regie serve: not built yet\n");
-    return 1;
+    log_init_from_env();
+    struct serve_opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc < 0) return 0;
+    if (rc) return rc;
+    if (o.no_auth && !http_host_is_loopback(o.host)) {
+        fprintf(stderr,
+                "regie serve: --no-auth is only allowed on a loopback address (127.0.0.0/8 or "
+                "::1), not %s: without authentication anyone who can reach the port could read "
+                "patient data\n",
+                o.host);
+        return 2;
+    }
+    if (!o.no_auth) {
+        fprintf(stderr, "regie serve: authentication (MedMij OAuth) is not available yet; the "
+                        "only mode is --no-auth on a loopback address (127.0.0.1 or ::1)\n");
+        return 2;
+    }
+    if (!db_dir_ok(o.db)) {
+        fprintf(stderr, "regie serve: the directory of database %s does not exist\n", o.db);
+        return 1;
+    }
+    /* Block the stop signals in every thread; the main thread waits for them with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return run(&o);
 }

@@ -26,6 +26,9 @@ struct rest_ctx;
 /* A context for the API over cfg->store (not owned). Free with rest_free. */
 struct rest_ctx *rest_new(const struct rest_config *cfg);
 void rest_free(struct rest_ctx *rc);
+/* Replaces the base URL (trailing slashes dropped). For `serve --listen HOST:0`, which learns its
+ * port only after binding: call before anyone can know the port. Returns -1 when too long. */
+int rest_set_base_url(struct rest_ctx *rc, const char *base_url);
 
 /* The FHIR routes (under /fhir). Give the rest_ctx as the server's app pointer. The array is
  * static. */

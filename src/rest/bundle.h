@@ -1,0 +1,64 @@
+/* Internal to the Bundle engine (bundle.c prepares, bundle_run.c writes and answers). */
+#ifndef REGIE_REST_BUNDLE_H
+#define REGIE_REST_BUNDLE_H
+
+#include "rest/internal.h"
+
+enum bphase { BPHASE_DELETE, BPHASE_POST, BPHASE_PUT, BPHASE_GET };
+
+struct bentry {
+    json_object *resource; /* not owned (inside the request Bundle) */
+    struct rest_url url;
+    struct rest_op op;
+    enum bphase phase;
+    size_t fix_first, nfix; /* this entry's references resolved inside the unit */
+    bool failed;            /* batch: this entry's own failure */
+    struct rg_fail fail;
+    char key[STORE_TYPE_MAX + STORE_ID_MAX + 1]; /* "Type/id" for the duplicate check */
+    struct store_row row;                        /* GET result */
+};
+
+/* A reference to rewrite inside the unit: to entry target's final id (a conditional create or
+ * update), or to the resolution of conditional reference target (cond). */
+struct bfix {
+    json_object *holder;
+    size_t target;
+    bool cond;
+};
+
+struct bcref {
+    char *text; /* owned copy of the reference: "Patient?identifier=..." */
+    char type[STORE_TYPE_MAX];
+    struct rest_cond cond;
+    enum rg_err err; /* when resolved */
+    struct rg_fail fail;
+    bool done;
+    char id[STORE_ID_MAX];
+};
+
+struct bundle {
+    struct rest_ctx *rc;
+    bool tx;
+    enum rest_return ret;
+    struct bentry *e;
+    size_t n;
+    struct bfix *fix;
+    size_t nfix, capfix;
+    struct bcref *cref;
+    size_t ncref, capcref;
+    struct rest_strmap urls, targets, crefs;
+    /* transaction failure */
+    bool failed;
+    struct rg_fail fail;
+};
+
+/* Records a failure of entry i: for a transaction the whole Bundle fails, for a batch the entry.
+ * sub names the part (".request", ".resource") used when f has no expression of its own. Returns
+ * f->code. */
+enum rg_err bundle_entry_fail(struct bundle *b, size_t i, struct rg_fail *f, const char *sub);
+/* Runs the write unit and the reads; fills the per-entry results. */
+enum rg_err bundle_execute(struct bundle *b, struct rg_fail *f);
+/* The response Bundle (transaction-response / batch-response). */
+json_object *bundle_response(struct bundle *b);
+
+#endif

@@ -1,0 +1,107 @@
+/* GET /fhir/metadata: the CapabilityStatement, derived from the route table (which interactions
+ * exist) and the generated model (which resource types exist). */
+#include <string.h>
+
+#include "fhir/model.h"
+#include "rest/internal.h"
+
+#ifndef REGIE_VERSION
+#define REGIE_VERSION "0.1.0"
+#endif
+
+/* Route names that are FHIR interactions on a resource type, in the order they are listed. */
+static const char *const type_interactions[] = {
+    "read", "vread", "update", "delete", "history-instance", "history-type", "create",
+};
+
+static bool has_route(const char *name)
+{
+    size_t n;
+    const struct http_route *r = rest_routes(&n);
+    for (size_t i = 0; i < n; i++)
+        if (r[i].name && !strcmp(r[i].name, name)) return true;
+    return false;
+}
+
+static json_object *code_obj(const char *code)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "code", json_object_new_string(code));
+    return o;
+}
+
+static json_object *resource_entry(const char *type, json_object *interactions)
+{
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "type", json_object_new_string(type));
+    json_object_object_add(r, "interaction", json_object_get(interactions));
+    json_object_object_add(r, "versioning", json_object_new_string("versioned-update"));
+    json_object_object_add(r, "readHistory", json_object_new_boolean(1));
+    json_object_object_add(r, "updateCreate", json_object_new_boolean(1));
+    json_object_object_add(r, "conditionalCreate", json_object_new_boolean(has_route("create")));
+    json_object_object_add(r, "conditionalUpdate",
+                           json_object_new_boolean(has_route("conditional-update")));
+    json_object_object_add(
+        r, "conditionalDelete",
+        json_object_new_string(has_route("conditional-delete") ? "single" : "not-supported"));
+    return r;
+}
+
+static json_object *build(const struct rest_ctx *rc)
+{
+    json_object *cs = json_object_new_object();
+    json_object_object_add(cs, "resourceType", json_object_new_string("CapabilityStatement"));
+    json_object_object_add(cs, "status", json_object_new_string("active"));
+    char now[FHIRTIME_INSTANT_LEN];
+    fhirtime_now(now);
+    json_object_object_add(cs, "date", json_object_new_string(now));
+    json_object_object_add(cs, "kind", json_object_new_string("instance"));
+    json_object *sw = json_object_new_object();
+    json_object_object_add(sw, "name", json_object_new_string("regie"));
+    json_object_object_add(sw, "version", json_object_new_string(REGIE_VERSION));
+    json_object_object_add(cs, "software", sw);
+    json_object *impl = json_object_new_object();
+    json_object_object_add(impl, "description", json_object_new_string("regie FHIR R4 server"));
+    json_object_object_add(impl, "url", json_object_new_string(rc->base_url));
+    json_object_object_add(cs, "implementation", impl);
+    json_object_object_add(cs, "fhirVersion", json_object_new_string("4.0.1"));
+    json_object *fmt = json_object_new_array();
+    json_object_array_add(fmt, json_object_new_string("json"));
+    json_object_array_add(fmt, json_object_new_string("application/fhir+json"));
+    json_object_object_add(cs, "format", fmt);
+
+    json_object *rest = json_object_new_object();
+    json_object_object_add(rest, "mode", json_object_new_string("server"));
+    json_object_object_add(
+        rest, "documentation",
+        json_object_new_string("Deletes answer 204 No Content. Conditional create, update, "
+                               "delete and references understand _id and identifier only."));
+    json_object *ia = json_object_new_array();
+    for (size_t i = 0; i < sizeof type_interactions / sizeof type_interactions[0]; i++)
+        if (has_route(type_interactions[i]))
+            json_object_array_add(ia, code_obj(type_interactions[i]));
+    json_object *resources = json_object_new_array();
+    size_t nt = fhir_resource_type_count();
+    for (size_t i = 0; i < nt; i++)
+        json_object_array_add(resources, resource_entry(fhir_resource_type_name(i), ia));
+    json_object_put(ia);
+    json_object_object_add(rest, "resource", resources);
+    json_object *sys = json_object_new_array();
+    if (has_route("transaction")) {
+        json_object_array_add(sys, code_obj("transaction"));
+        json_object_array_add(sys, code_obj("batch"));
+    }
+    if (has_route("history-system")) json_object_array_add(sys, code_obj("history-system"));
+    json_object_object_add(rest, "interaction", sys);
+    json_object *rests = json_object_new_array();
+    json_object_array_add(rests, rest);
+    json_object_object_add(cs, "rest", rests);
+    return cs;
+}
+
+void rest_h_metadata(struct http_request *req, struct http_reply *rep)
+{
+    json_object *cs = build(rest_ctx_of(req));
+    http_reply_json(rep, 200, cs);
+    json_object_put(cs);
+}

@@ -1,0 +1,181 @@
+/* Internal to src/rest: the context, the pure parsers (Prefer, If-Match, conditions, Bundle entry
+ * URLs), the write operation shared by the single interactions and the Bundle engine, and reply
+ * helpers. Exposed for the unit tests. */
+#ifndef REGIE_REST_INTERNAL_H
+#define REGIE_REST_INTERNAL_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rest/rest.h"
+#include "util/fhirtime.h"
+
+#define REST_BASE_MAX 512
+/* JSON depth when re-reading stored resources (they passed the request limit when written). */
+#define REST_STORED_DEPTH 256
+
+struct rest_ctx {
+    struct store *store;
+    char base_url[REST_BASE_MAX];
+    size_t page_default;
+    size_t page_max;
+    size_t bundle_entries_max;
+};
+
+/* The rest_ctx a handler runs with. */
+static inline struct rest_ctx *rest_ctx_of(const struct http_request *req)
+{
+    return req->app;
+}
+
+/* ---- Prefer ---- */
+enum rest_return { REST_RETURN_REPRESENTATION, REST_RETURN_MINIMAL, REST_RETURN_OUTCOME };
+/* The return= preference of a Prefer header value (NULL or no return=: representation). */
+enum rest_return rest_prefer_return(const char *prefer);
+
+/* ---- If-Match ---- */
+/* Parses W/"n" or "n" (n a positive version). Returns false when malformed. */
+bool rest_parse_etag(const char *s, int64_t *version);
+
+/* ---- Conditions (If-None-Exist, conditional update/delete, conditional references) ---- */
+#define REST_COND_MAX  8
+#define REST_COND_TEXT 1024
+struct rest_cond {
+    struct store_cond c[REST_COND_MAX];
+    size_t n;
+    char text[REST_COND_TEXT]; /* decoded names and values the conditions point into */
+};
+/* Parses a query string ("identifier=sys|val&_id=x", percent-encoded) into conditions. Parameters
+ * _format and _pretty are ignored. An empty query or anything but _id and identifier fails with
+ * RG_E_BAD_QUERY. */
+enum rg_err rest_cond_parse(const char *query, size_t len, struct rest_cond *out,
+                            struct rg_fail *f);
+
+/* ---- Bundle entry request URLs ---- */
+enum rest_url_kind {
+    REST_URL_TYPE,     /* "Patient" */
+    REST_URL_INSTANCE, /* "Patient/1" */
+    REST_URL_VERSION,  /* "Patient/1/_history/2" */
+    REST_URL_COND      /* "Patient?identifier=..." */
+};
+struct rest_url {
+    enum rest_url_kind kind;
+    char type[STORE_TYPE_MAX];
+    char id[STORE_ID_MAX];
+    int64_t version;
+    const char *query; /* REST_URL_COND: points into the parsed url */
+};
+/* Parses a relative entry URL (an absolute URL under base is accepted too). Checks the type and id;
+ * fails with RG_E_UNKNOWN_TYPE, RG_E_BAD_ID or RG_E_BAD_BUNDLE. */
+enum rg_err rest_url_parse(const struct rest_ctx *rc, const char *url, struct rest_url *out,
+                           struct rg_fail *f);
+
+/* ---- Writes ---- */
+enum rest_method { REST_GET, REST_POST, REST_PUT, REST_DELETE };
+
+/* One create, update or delete, prepared before the store's write unit and run inside it. */
+struct rest_op {
+    enum rest_method method;
+    char type[STORE_TYPE_MAX];
+    char id[STORE_ID_MAX]; /* target (PUT, DELETE) or the new id (POST); the match when by_cond */
+    bool by_cond;          /* PUT/DELETE by condition, POST with If-None-Exist */
+    struct rest_cond cond;
+    int64_t if_match;      /* 0: none */
+    json_object *resource; /* POST/PUT body, not owned; id and meta are set in it */
+    bool body_id;          /* the body carried an id (conditional update) */
+    bool late_compartment; /* references change inside the unit: compute the compartment there */
+    char last_updated[FHIRTIME_INSTANT_LEN];
+    char compartment[STORE_ID_MAX];
+    bool has_compartment;
+    struct store_token *tokens; /* owned array; strings point into resource */
+    size_t ntokens;
+    /* results */
+    int status;      /* 200, 201, 204 */
+    int64_t version; /* of the version written or found; 0 when none */
+    bool matched;    /* conditional create found one: nothing written */
+    char *existing;  /* matched resource's bytes (owned), when wanted */
+    bool want_existing;
+    bool noop; /* delete of something absent or already deleted */
+};
+
+/* Checks and prepares op (method, type, id/cond and resource set by the caller): validates the
+ * resource, checks its type and id against the request, assigns a new id for POST, sets the
+ * instant, extracts tokens and (unless late) the compartment. */
+enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f);
+/* The op's conditional resolution inside a unit (conditional create/update/delete): sets op->id /
+ * op->matched. Returns RG_OK, a client code in f, or RG_E_INTERNAL (store failure, logged). */
+enum rg_err rest_op_resolve(struct store *s, struct store_txn *tx, struct rest_op *op,
+                            struct rg_fail *f);
+/* Runs op (after rest_op_resolve) inside a unit: version checks, serialisation, tx_put. */
+enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *op,
+                        struct rg_fail *f);
+/* Frees what op owns. */
+void rest_op_clear(struct rest_op *op);
+/* Runs one op as its own write unit (resolve + run). RG_E_UNAVAILABLE when the store is busy. */
+enum rg_err rest_op_write(struct rest_ctx *rc, struct rest_op *op, struct rg_fail *f);
+
+/* Maps a store failure to a fail: RETRY -> RG_E_UNAVAILABLE, anything else -> RG_E_INTERNAL. */
+enum rg_err rest_store_fail(enum store_rc src, const char *what, struct rg_fail *f);
+
+/* ---- References ---- */
+/* Calls fn for every object member "reference" with a string value in v (recursively). */
+typedef int (*rest_ref_fn)(void *ctx, json_object *holder, const char *ref);
+int rest_refs_walk(json_object *v, rest_ref_fn fn, void *ctx);
+/* Sets holder.reference to "type/id". */
+void rest_ref_set(json_object *holder, const char *type, const char *id);
+/* True when ref is a conditional reference "Type?query"; sets *qmark to the '?'. */
+bool rest_ref_is_conditional(const char *ref, const char **qmark);
+
+/* ---- Replies ---- */
+/* ETag W/"v" and Last-Modified. */
+void rest_reply_version_headers(struct http_reply *rep, int64_t version, const char *instant);
+/* Location <base>/<type>/<id>/_history/<v>. */
+void rest_reply_location(const struct rest_ctx *rc, struct http_reply *rep, const char *type,
+                         const char *id, int64_t version);
+/* Replies with stored resource bytes (re-indented when pretty). */
+void rest_reply_stored(struct http_reply *rep, int status, const char *json, size_t len);
+/* Replies to a successful write as Prefer asks. body may be NULL (no representation). */
+void rest_reply_written(struct http_reply *rep, int status, enum rest_return ret, json_object *body,
+                        const char *what);
+/* Replies for a failure; 500s are logged by the caller already. */
+void rest_reply_fail(struct http_reply *rep, const struct rg_fail *f);
+/* Checks the {type} path argument (known type); false after replying. */
+bool rest_check_type(struct http_reply *rep, const char *type);
+/* Checks the {id} path argument; false after replying. */
+bool rest_check_id(struct http_reply *rep, const char *id);
+/* "201 Created" style status line for Bundle entries. */
+const char *rest_status_text(int status);
+
+/* ---- String map (keys not owned) ---- */
+struct rest_strmap {
+    const char **keys;
+    size_t *vals;
+    size_t cap, n;
+};
+int rest_strmap_init(struct rest_strmap *m, size_t expected);
+void rest_strmap_free(struct rest_strmap *m);
+bool rest_strmap_get(const struct rest_strmap *m, const char *key, size_t *val);
+/* 0 inserted, 1 already present (unchanged), -1 out of memory. */
+int rest_strmap_put(struct rest_strmap *m, const char *key, size_t val);
+
+/* ---- Bundles ---- */
+enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_return ret,
+                            json_object **response, struct rg_fail *f);
+
+/* ---- Handlers ---- */
+void rest_h_metadata(struct http_request *req, struct http_reply *rep);
+void rest_h_read(struct http_request *req, struct http_reply *rep);
+void rest_h_vread(struct http_request *req, struct http_reply *rep);
+void rest_h_create(struct http_request *req, struct http_reply *rep);
+void rest_h_update(struct http_request *req, struct http_reply *rep);
+void rest_h_cond_update(struct http_request *req, struct http_reply *rep);
+void rest_h_delete(struct http_request *req, struct http_reply *rep);
+void rest_h_cond_delete(struct http_request *req, struct http_reply *rep);
+void rest_h_history_system(struct http_request *req, struct http_reply *rep);
+void rest_h_history_type(struct http_request *req, struct http_reply *rep);
+void rest_h_history_instance(struct http_request *req, struct http_reply *rep);
+void rest_h_bundle(struct http_request *req, struct http_reply *rep);
+
+#endif

@@ -1,0 +1,31 @@
+/* The FHIR route table. Literal segments come before placeholders at the same depth, since the
+ * first matching route wins ("/fhir/metadata" before "/fhir/{type}"). The CapabilityStatement is
+ * derived from this table. */
+#include "rest/internal.h"
+
+#define ROUTE(m, p, h, b, n)                                                                       \
+    {                                                                                              \
+        .method = m, .pattern = p, .handler = h, .body = b, .fhir = true, .name = n                \
+    }
+
+static const struct http_route routes[] = {
+    ROUTE("GET", "/fhir/metadata", rest_h_metadata, HTTP_BODY_NONE, "capabilities"),
+    ROUTE("GET", "/fhir/_history", rest_h_history_system, HTTP_BODY_NONE, "history-system"),
+    ROUTE("POST", "/fhir", rest_h_bundle, HTTP_BODY_JSON, "transaction"),
+    ROUTE("GET", "/fhir/{type}/_history", rest_h_history_type, HTTP_BODY_NONE, "history-type"),
+    ROUTE("GET", "/fhir/{type}/{id}/_history", rest_h_history_instance, HTTP_BODY_NONE,
+          "history-instance"),
+    ROUTE("GET", "/fhir/{type}/{id}/_history/{vid}", rest_h_vread, HTTP_BODY_NONE, "vread"),
+    ROUTE("GET", "/fhir/{type}/{id}", rest_h_read, HTTP_BODY_NONE, "read"),
+    ROUTE("PUT", "/fhir/{type}/{id}", rest_h_update, HTTP_BODY_JSON, "update"),
+    ROUTE("DELETE", "/fhir/{type}/{id}", rest_h_delete, HTTP_BODY_NONE, "delete"),
+    ROUTE("POST", "/fhir/{type}", rest_h_create, HTTP_BODY_JSON, "create"),
+    ROUTE("PUT", "/fhir/{type}", rest_h_cond_update, HTTP_BODY_JSON, "conditional-update"),
+    ROUTE("DELETE", "/fhir/{type}", rest_h_cond_delete, HTTP_BODY_NONE, "conditional-delete"),
+};
+
+const struct http_route *rest_routes(size_t *count)
+{
+    *count = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,259 @@
+/* The write operation shared by create, update, delete and the Bundle engine: preparation outside
+ * the store's write unit (validation, id, instant, tokens, compartment), then the short part
+ * inside it (conditions, version checks, serialisation, tx_put). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fhir/model.h"
+#include "fhir/validate.h"
+#include "rest/internal.h"
+#include "util/log.h"
+#include "util/uuid.h"
+#include "json/jsonx.h"
+
+#define REST_TOKENS_MAX 64
+
+enum rg_err rest_store_fail(enum store_rc src, const char *what, struct rg_fail *f)
+{
+    if (src == STORE_RETRY)
+        return rg_fail_set(f, RG_E_UNAVAILABLE, NULL, "the store is busy (%s); try again", what);
+    log_bug("store failure during %s (rc %d)", what, (int)src);
+    return rg_fail_set(f, RG_E_INTERNAL, NULL, "storage failure");
+}
+
+static enum rg_err extract_tokens(struct rest_op *op, struct rg_fail *f)
+{
+    json_object *ids = jsonx_get(op->resource, "identifier");
+    if (!json_object_is_type(ids, json_type_array)) return RG_OK;
+    size_t n = json_object_array_length(ids);
+    if (n > REST_TOKENS_MAX) n = REST_TOKENS_MAX; /* beyond that they are kept, not indexed */
+    op->tokens = calloc(n ? n : 1, sizeof *op->tokens);
+    if (!op->tokens) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_object *ident = json_object_array_get_idx(ids, i);
+        const char *value = jsonx_get_str(ident, "value");
+        if (!value) continue;
+        const char *system = jsonx_get_str(ident, "system");
+        bool dup = false;
+        for (size_t k = 0; k < op->ntokens && !dup; k++) {
+            const struct store_token *t = &op->tokens[k];
+            dup = !strcmp(t->code, value) &&
+                  ((!t->system && !system) || (t->system && system && !strcmp(t->system, system)));
+        }
+        if (!dup)
+            op->tokens[op->ntokens++] =
+                (struct store_token){.param = "identifier", .system = system, .code = value};
+    }
+    return RG_OK;
+}
+
+static void compute_compartment(struct rest_op *op)
+{
+    op->has_compartment =
+        fhir_patient_compartment(op->type, op->resource, op->compartment, sizeof op->compartment);
+}
+
+static void set_id(struct rest_op *op)
+{
+    json_object_object_add(op->resource, "id", json_object_new_string(op->id));
+}
+
+enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f)
+{
+    fhirtime_now(op->last_updated);
+    if (op->method == REST_DELETE || op->method == REST_GET) return RG_OK;
+    json_object *r = op->resource;
+    const char *rtype = jsonx_get_str(r, "resourceType");
+    if (!rtype) return rg_fail_set(f, RG_E_NOT_RESOURCE, NULL, "the body has no resourceType");
+    if (strcmp(rtype, op->type) != 0) {
+        if (!fhir_is_resource_type(rtype))
+            return rg_fail_set(f, RG_E_UNKNOWN_TYPE, NULL, "unknown resourceType %.64s", rtype);
+        return rg_fail_set(f, RG_E_TYPE_MISMATCH, NULL, "the body is a %.64s, the URL names %s",
+                           rtype, op->type);
+    }
+    json_object *idv = jsonx_get(r, "id");
+    if (op->method == REST_PUT) {
+        const char *bid =
+            json_object_is_type(idv, json_type_string) ? json_object_get_string(idv) : NULL;
+        char expr[STORE_TYPE_MAX + 4];
+        snprintf(expr, sizeof expr, "%s.id", op->type);
+        if (idv && !bid) return rg_fail_set(f, RG_E_BAD_ID, expr, "id must be a string");
+        if (bid && !fhir_valid_id(bid, strlen(bid)))
+            return rg_fail_set(f, RG_E_BAD_ID, expr, "%.80s is not a valid id", bid);
+        if (!op->by_cond) {
+            if (!bid)
+                return rg_fail_set(f, RG_E_ID_MISSING, expr,
+                                   "the body must carry the id of the URL (%s)", op->id);
+            if (strcmp(bid, op->id) != 0)
+                return rg_fail_set(f, RG_E_ID_MISMATCH, expr,
+                                   "the body's id %.64s differs from the URL's %s", bid, op->id);
+        } else if (bid) {
+            op->body_id = true;
+            memcpy(op->id, bid, strlen(bid) + 1);
+        }
+    }
+    bool need_id = op->method == REST_POST ? !op->id[0] : op->by_cond && !op->body_id;
+    if (need_id) {
+        /* A new id; for a conditional update it is used only when nothing matches. */
+        char u[UUID_STR_LEN];
+        if (uuid_v4(u) != 0) return rg_fail_set(f, RG_E_INTERNAL, NULL, "no random source");
+        memcpy(op->id, u, sizeof u);
+    }
+    /* The body's own id would fail validation only for ids we replace anyway. */
+    set_id(op);
+    enum rg_err e = fhir_validate(r, f);
+    if (e != RG_OK) return e;
+    e = extract_tokens(op, f);
+    if (e != RG_OK) return e;
+    if (!op->late_compartment) compute_compartment(op);
+    return RG_OK;
+}
+
+enum rg_err rest_op_resolve(struct store *s, struct store_txn *tx, struct rest_op *op,
+                            struct rg_fail *f)
+{
+    if (!op->by_cond) return RG_OK;
+    char ids[2][STORE_ID_MAX];
+    size_t found = 0;
+    enum store_rc src = s->ops->tx_find(tx, op->type, op->cond.c, op->cond.n, ids, 2, &found);
+    if (src != STORE_OK && src != STORE_NONE) return rest_store_fail(src, "conditional match", f);
+    if (src == STORE_NONE) found = 0;
+    if (found > 1)
+        return rg_fail_set(f, RG_E_CONDITIONAL_MULTIPLE, NULL,
+                           "the condition matches more than one %s", op->type);
+    if (found == 0) {
+        if (op->method == REST_DELETE) op->noop = true;
+        return RG_OK; /* POST and PUT create with the prepared id */
+    }
+    if (op->method == REST_PUT && op->body_id && strcmp(op->id, ids[0]) != 0) {
+        char expr[STORE_TYPE_MAX + 4];
+        snprintf(expr, sizeof expr, "%s.id", op->type);
+        return rg_fail_set(f, RG_E_ID_MISMATCH, expr,
+                           "the condition matches %s/%s but the body's id is %s", op->type, ids[0],
+                           op->id);
+    }
+    memcpy(op->id, ids[0], STORE_ID_MAX);
+    if (op->method == REST_POST) {
+        op->matched = true;
+    } else if (op->method == REST_PUT) {
+        set_id(op);
+        if (!strcmp(op->type, "Patient")) compute_compartment(op);
+    }
+    return RG_OK;
+}
+
+static void set_meta(struct rest_op *op)
+{
+    json_object *meta = jsonx_get(op->resource, "meta");
+    if (!json_object_is_type(meta, json_type_object)) {
+        meta = json_object_new_object();
+        json_object_object_add(op->resource, "meta", meta);
+    }
+    char v[24];
+    snprintf(v, sizeof v, "%lld", (long long)op->version);
+    json_object_object_add(meta, "versionId", json_object_new_string(v));
+    json_object_object_add(meta, "lastUpdated", json_object_new_string(op->last_updated));
+}
+
+static enum rg_err run_matched(struct store *s, struct store_txn *tx, struct rest_op *op,
+                               struct rg_fail *f)
+{
+    struct store_row row = {0};
+    enum store_rc src = s->ops->tx_current(tx, op->type, op->id, op->want_existing, &row);
+    if (src != STORE_OK) return rest_store_fail(src, "reading the matched resource", f);
+    op->version = row.version;
+    memcpy(op->last_updated, row.last_updated, sizeof op->last_updated);
+    op->existing = row.json;
+    row.json = NULL;
+    op->status = 200;
+    return RG_OK;
+}
+
+enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *op,
+                        struct rg_fail *f)
+{
+    if (op->matched) return run_matched(s, tx, op, f);
+    if (op->noop) {
+        op->status = 204;
+        return RG_OK;
+    }
+    struct store_row cur = {0};
+    bool exists = false, deleted = false;
+    if (op->method != REST_POST) {
+        enum store_rc src = s->ops->tx_current(tx, op->type, op->id, false, &cur);
+        if (src != STORE_OK && src != STORE_NONE) return rest_store_fail(src, "tx_current", f);
+        exists = src == STORE_OK;
+        deleted = exists && cur.deleted;
+    }
+    if (op->if_match) {
+        if (!exists || deleted)
+            return rg_fail_set(f, RG_E_VERSION_CONFLICT, NULL,
+                               "If-Match names version %lld but %s/%s %s", (long long)op->if_match,
+                               op->type, op->id, exists ? "is deleted" : "does not exist");
+        if (cur.version != op->if_match)
+            return rg_fail_set(f, RG_E_VERSION_CONFLICT, NULL,
+                               "If-Match names version %lld but the current version is %lld",
+                               (long long)op->if_match, (long long)cur.version);
+    }
+    struct store_put p = {.type = op->type, .id = op->id, .last_updated = op->last_updated};
+    if (op->method == REST_DELETE) {
+        if (!exists || deleted) {
+            op->noop = true;
+            op->status = 204;
+            return RG_OK;
+        }
+        op->version = p.version = cur.version + 1;
+        p.deleted = true;
+        op->status = 204;
+    } else {
+        op->version = p.version = exists ? cur.version + 1 : 1;
+        op->status = exists && !deleted ? 200 : 201;
+        if (op->late_compartment) compute_compartment(op);
+        set_meta(op);
+        size_t len = 0;
+        p.json = jsonx_text(op->resource, false, &len);
+        if (!p.json) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+        p.json_len = len;
+        p.compartment = op->has_compartment ? op->compartment : NULL;
+        p.tokens = op->tokens;
+        p.ntokens = op->ntokens;
+    }
+    enum store_rc src = s->ops->tx_put(tx, &p);
+    if (src != STORE_OK) return rest_store_fail(src, "tx_put", f);
+    return RG_OK;
+}
+
+void rest_op_clear(struct rest_op *op)
+{
+    free(op->tokens);
+    op->tokens = NULL;
+    op->ntokens = 0;
+    free(op->existing);
+    op->existing = NULL;
+}
+
+struct one {
+    struct store *s;
+    struct rest_op *op;
+    struct rg_fail *f;
+    enum rg_err e;
+};
+
+static int one_unit(struct store_txn *tx, void *ctx)
+{
+    struct one *o = ctx;
+    o->e = rest_op_resolve(o->s, tx, o->op, o->f);
+    if (o->e == RG_OK) o->e = rest_op_run(o->s, tx, o->op, o->f);
+    return o->e != RG_OK;
+}
+
+enum rg_err rest_op_write(struct rest_ctx *rc, struct rest_op *op, struct rg_fail *f)
+{
+    struct one o = {.s = rc->store, .op = op, .f = f, .e = RG_OK};
+    enum store_rc src = rc->store->ops->write(rc->store, one_unit, &o);
+    if (src == STORE_OK) return RG_OK;
+    if (src == STORE_NONE && o.e != RG_OK) return o.e;
+    if (o.e == RG_E_INTERNAL) return o.e; /* already logged */
+    return rest_store_fail(src, "write", f);
+}
