@@ -272,8 +272,11 @@ enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_
         parse_entry(&b, i, json_object_array_get_idx(entries, i));
     for (size_t i = 0; i < n && !b.failed; i++) {
         struct bentry *be = &b.e[i];
-        if (be->failed || (be->phase != BPHASE_POST && be->phase != BPHASE_PUT)) continue;
-        plan_entry(&b, i);
+        if (be->failed) continue;
+        if (be->phase == BPHASE_POST || be->phase == BPHASE_PUT)
+            plan_entry(&b, i);
+        else if (be->phase == BPHASE_DELETE)
+            rest_op_prepare(&be->op, f); /* sets the instant; cannot fail for a delete */
     }
     enum rg_err e = b.failed ? RG_E_TX_ENTRY : bundle_execute(&b, f);
     if (b.failed) {

@@ -82,6 +82,7 @@ static enum rg_err apply_fixes(struct unit *u, struct bentry *be, struct rg_fail
 static int unit_fn(struct store_txn *tx, void *ctx)
 {
     struct unit *u = ctx;
+    u->tx = tx;
     struct bundle *b = u->b;
     struct store *s = b->rc->store;
     struct rg_fail f;
