@@ -164,15 +164,17 @@ static int cond_ref(struct refwalk *w, json_object *holder, const char *ref, con
         }
         if (b->ncref == b->capcref) {
             size_t cap = b->capcref ? b->capcref * 2 : 8;
-            struct bcref *nc = realloc(b->cref, cap * sizeof *nc);
+            struct bcref **nc = realloc(b->cref, cap * sizeof *nc);
             if (!nc) return -1;
             b->cref = nc;
             b->capcref = cap;
         }
-        struct bcref *c = &b->cref[b->ncref];
-        memset(c, 0, sizeof *c);
+        struct bcref *c = calloc(1, sizeof *c);
+        if (!c) return -1;
+        b->cref[b->ncref] = c;
         memcpy(c->type, ref, tl);
         c->type[tl] = '\0';
+        k = b->ncref++;
         if (!fhir_is_resource_type(c->type)) {
             rg_fail_set(&w->f, RG_E_UNRESOLVED_REFERENCE, NULL,
                         "reference %.100s: unknown resource type", ref);
@@ -181,7 +183,6 @@ static int cond_ref(struct refwalk *w, json_object *holder, const char *ref, con
         if (rest_cond_parse(q + 1, strlen(q + 1), &c->cond, &w->f) != RG_OK) return 1;
         c->text = strdup(ref);
         if (!c->text) return -1;
-        k = b->ncref++;
         if (rest_strmap_put(&b->crefs, c->text, k) < 0) return -1;
     }
     return add_fix(b, holder, k, true);
@@ -234,7 +235,10 @@ static void bundle_free(struct bundle *b)
     }
     free(b->e);
     free(b->fix);
-    for (size_t k = 0; k < b->ncref; k++) free(b->cref[k].text);
+    for (size_t k = 0; k < b->ncref; k++) {
+        free(b->cref[k]->text);
+        free(b->cref[k]);
+    }
     free(b->cref);
     rest_strmap_free(&b->urls);
     rest_strmap_free(&b->targets);

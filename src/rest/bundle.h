@@ -44,7 +44,7 @@ struct bundle {
     size_t n;
     struct bfix *fix;
     size_t nfix, capfix;
-    struct bcref *cref;
+    struct bcref **cref; /* each allocated on its own: its conditions point into itself */
     size_t ncref, capcref;
     struct rest_strmap urls, targets, crefs;
     /* transaction failure */

@@ -65,7 +65,7 @@ static enum rg_err apply_fixes(struct unit *u, struct bentry *be, struct rg_fail
     for (size_t k = 0; k < be->nfix; k++) {
         struct bfix *x = &b->fix[be->fix_first + k];
         if (x->cond) {
-            struct bcref *c = &b->cref[x->target];
+            struct bcref *c = b->cref[x->target];
             if (resolve_cref(u, c, f) != RG_OK) return f->code;
             rest_ref_set(x->holder, c->type, c->id);
         } else {
