@@ -37,7 +37,7 @@ enum rg_err rest_url_parse(const struct rest_ctx *rc, const char *url, struct re
         if (!sl) break;
         p = sl + 1;
     }
-    if (p < end && n == 4 && memchr(p, '/', (size_t)(end - p)))
+    if (n == 4 && seg[3] + len[3] < end)
         return rg_fail_set(f, RG_E_BAD_BUNDLE, NULL, "request.url has too many segments");
     if (n == 0 || !copy_seg(out->type, sizeof out->type, seg[0], len[0]))
         return rg_fail_set(f, RG_E_BAD_BUNDLE, NULL, "request.url names no resource type");
