@@ -1,11 +1,12 @@
 /* The Bundle engine over a real (non-durable) SQLite store: FHIR's processing order, all or
  * nothing for transactions, entry-by-entry for batches, responses in the original order, urn:uuid
  * and conditional references rewritten. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,11 @@
 /* The pure parsers of the REST floor: Prefer, If-Match, conditions, Bundle entry URLs, conditional
  * references, and the reference walk used to rewrite urn:uuid references. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
