@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "sqlite_fixture.h"
 
 static void put_then_read(void **state)
@@ -279,6 +281,73 @@ static void check_reports_corruption(void **state)
     assert_string_not_equal(msg, "ok");
 }
 
+/* A unit whose store call failed is undone and answered HARD even when its function returns 0. */
+static int ignores_error_fn(struct store_txn *tx, void *ctx)
+{
+    struct store *s = ctx;
+    struct store_put p = {.type = "Patient",
+                          .id = "ig",
+                          .version = 1,
+                          .last_updated = "2026-11-22T10:00:00.000Z",
+                          .json = "{}",
+                          .json_len = 2};
+    if (s->ops->tx_put(tx, &p) != STORE_OK) return 1;
+    p.id = "ig2";
+    p.version = 5; /* wrong: HARD, which this function ignores */
+    s->ops->tx_put(tx, &p);
+    return 0;
+}
+
+static void failed_store_call_undoes_unit(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->s;
+    assert_int_equal(s->ops->write(s, ignores_error_fn, s), STORE_HARD);
+    struct store_row row = {0};
+    assert_int_equal(s->ops->read(s, "Patient", "ig", &row), STORE_NONE);
+    /* The writer is fine afterwards. */
+    assert_int_equal(put_one(s, "Patient", "ig", 1, "{}", NULL, 0), STORE_OK);
+}
+
+static int user_version(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static void schema_version_recorded_and_newer_refused(void **state)
+{
+    struct fixture *f = *state;
+    f->s->ops->close(f->s);
+    f->s = NULL;
+    int v = user_version(f->path);
+    assert_true(v >= 1);
+    /* Reopening an up-to-date database runs nothing and keeps the version. */
+    f->s = fixture_open(f, false);
+    assert_non_null(f->s);
+    f->s->ops->close(f->s);
+    f->s = NULL;
+    assert_int_equal(user_version(f->path), v);
+
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct store_config cfg;
+    store_config_defaults(&cfg, f->path);
+    char err[256] = "";
+    assert_null(store_sqlite_open(&cfg, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+}
+
 static void open_fails_cleanly(void **state)
 {
     struct store_config cfg;
@@ -305,6 +374,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(reopen_preserves_everything, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(check_reports_corruption, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(failed_store_call_undoes_unit, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(schema_version_recorded_and_newer_refused, fixture_setup,
+                                        fixture_teardown),
         cmocka_unit_test(open_fails_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
