@@ -3,25 +3,110 @@
 #include <stdio.h>
 #include <string.h>
 
-/* json-c's strict mode still accepts single-quoted strings, which JSON (RFC 8259) does not. Finds
- * the first quote character outside a double-quoted string, or returns len. Only runs when the text
- * holds a single quote at all. */
-static size_t single_quote_outside_string(const char *data, size_t len)
+/* json-c's strict mode is not strict enough for FHIR: it accepts single-quoted strings, NaN and
+ * Infinity, overlong UTF-8 and encoded surrogates, and keeps the last of two equal member names.
+ * One pass over the bytes before json-c catches all of that; the pass also counts the members
+ * (colons outside strings) so duplicate names show up after parsing as fewer members than written.
+ */
+struct prescan {
+    size_t members;
+    size_t pos;
+    enum jsonx_err err;
+    const char *why;
+};
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
 {
-    if (!memchr(data, '\'', len)) return len;
+    unsigned char c = p[0];
+    if (c >= 0xc2 && c <= 0xdf) return left >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+    if (c >= 0xe0 && c <= 0xef) {
+        if (left < 3 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80) return 0;
+        if (c == 0xe0 && p[1] < 0xa0) return 0;  /* overlong */
+        if (c == 0xed && p[1] >= 0xa0) return 0; /* UTF-16 surrogate */
+        return 3;
+    }
+    if (c >= 0xf0 && c <= 0xf4) {
+        if (left < 4 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+            return 0;
+        if (c == 0xf0 && p[1] < 0x90) return 0;  /* overlong */
+        if (c == 0xf4 && p[1] >= 0x90) return 0; /* above U+10FFFF */
+        return 4;
+    }
+    return 0;
+}
+
+static bool prescan_fail(struct prescan *ps, size_t i, enum jsonx_err err, const char *why)
+{
+    ps->pos = i;
+    ps->err = err;
+    ps->why = why;
+    return false;
+}
+
+static bool prescan_run(const char *data, size_t len, struct prescan *ps)
+{
+    const unsigned char *p = (const unsigned char *)data;
     bool in_string = false;
+    ps->members = 0;
     for (size_t i = 0; i < len; i++) {
-        char c = data[i];
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t n = utf8_seq(p + i, len - i);
+            if (!n) return prescan_fail(ps, i, JSONX_UTF8, "invalid UTF-8");
+            i += n - 1;
+            continue;
+        }
         if (in_string) {
-            if (c == '\\') i++;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        switch (c) {
+        case '"':
             in_string = true;
-        } else if (c == '\'') {
-            return i;
+            break;
+        case ':':
+            ps->members++;
+            break;
+        case '\'':
+            return prescan_fail(ps, i, JSONX_SYNTAX, "single-quoted string");
+        case 'N':
+        case 'I':
+        case 'i':
+            return prescan_fail(ps, i, JSONX_SYNTAX, "NaN and Infinity are not JSON numbers");
+        case 'n':
+            if (i + 1 < len && p[i + 1] != 'u')
+                return prescan_fail(ps, i, JSONX_SYNTAX, "NaN and Infinity are not JSON numbers");
+            break;
+        default:
+            break;
         }
     }
-    return len;
+    return true;
+}
+
+/* Number of members in every object of v, recursively. */
+static size_t count_members(json_object *v)
+{
+    size_t n = 0;
+    if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, key, child)
+        {
+            (void)key;
+            n += 1 + (child ? count_members(child) : 0);
+        }
+    } else if (json_object_is_type(v, json_type_array)) {
+        size_t len = json_object_array_length(v);
+        for (size_t i = 0; i < len; i++) {
+            json_object *child = json_object_array_get_idx(v, i);
+            if (child) n += count_members(child);
+        }
+    }
+    return n;
 }
 
 json_object *jsonx_parse(const char *data, size_t len, int max_depth, enum jsonx_err *err,
@@ -33,10 +118,10 @@ json_object *jsonx_parse(const char *data, size_t len, int max_depth, enum jsonx
         if (msg) snprintf(msg, msg_len, "JSON text too large");
         return NULL;
     }
-    size_t quote = single_quote_outside_string(data, len);
-    if (quote < len) {
-        *err = JSONX_SYNTAX;
-        if (msg) snprintf(msg, msg_len, "invalid JSON at byte %zu: single-quoted string", quote);
+    struct prescan ps;
+    if (!prescan_run(data, len, &ps)) {
+        *err = ps.err;
+        if (msg) snprintf(msg, msg_len, "invalid JSON at byte %zu: %s", ps.pos, ps.why);
         return NULL;
     }
     json_tokener *tok = json_tokener_new_ex(max_depth);
@@ -57,16 +142,20 @@ json_object *jsonx_parse(const char *data, size_t len, int max_depth, enum jsonx
                 json_object_put(v);
                 v = NULL;
                 *err = JSONX_SYNTAX;
-                if (msg) snprintf(msg, msg_len, "unexpected data after the JSON value at byte %zu", i);
+                if (msg)
+                    snprintf(msg, msg_len, "unexpected data after the JSON value at byte %zu", i);
                 break;
             }
         }
     } else if (!v || je != json_tokener_success) {
         if (v) json_object_put(v);
         v = NULL;
-        if (je == json_tokener_error_depth) *err = JSONX_DEPTH;
-        else if (je == json_tokener_error_parse_utf8_string) *err = JSONX_UTF8;
-        else *err = JSONX_SYNTAX;
+        if (je == json_tokener_error_depth)
+            *err = JSONX_DEPTH;
+        else if (je == json_tokener_error_parse_utf8_string)
+            *err = JSONX_UTF8;
+        else
+            *err = JSONX_SYNTAX;
         if (msg) {
             if (je == json_tokener_continue)
                 snprintf(msg, msg_len, "JSON text ends early (%zu bytes)", len);
@@ -78,13 +167,20 @@ json_object *jsonx_parse(const char *data, size_t len, int max_depth, enum jsonx
         }
     }
     json_tokener_free(tok);
+    if (v && count_members(v) != ps.members) {
+        json_object_put(v);
+        v = NULL;
+        *err = JSONX_DUPLICATE;
+        if (msg) snprintf(msg, msg_len, "an object names the same member twice");
+    }
     return v;
 }
 
 const char *jsonx_text(json_object *v, bool pretty, size_t *len)
 {
-    int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
-                (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
+    int flags =
+        JSON_C_TO_STRING_NOSLASHESCAPE |
+        (pretty ? JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN);
     return json_object_to_json_string_length(v, flags, len);
 }
 

@@ -10,10 +10,12 @@
 
 enum jsonx_err {
     JSONX_OK = 0,
-    JSONX_SYNTAX,   /* not JSON, trailing bytes, truncated */
-    JSONX_DEPTH,    /* nested deeper than allowed */
-    JSONX_UTF8,     /* not valid UTF-8 */
-    JSONX_TOO_LARGE /* more bytes than allowed */
+    JSONX_SYNTAX,    /* not JSON, trailing bytes, truncated */
+    JSONX_DEPTH,     /* nested deeper than allowed */
+    JSONX_UTF8,      /* not valid UTF-8 */
+    JSONX_TOO_LARGE, /* more bytes than allowed */
+    JSONX_DUPLICATE  /* an object names the same member twice (RFC 8259 says SHOULD be unique;
+                        FHIR requires it, and json-c would silently keep the last) */
 };
 
 /* Parses exactly len bytes as one strict JSON value, nested at most max_depth deep. Returns the

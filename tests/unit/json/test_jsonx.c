@@ -2,8 +2,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include "json/jsonx.h"
 
@@ -17,7 +17,8 @@ static void decimals_keep_their_text(void **state)
     enum jsonx_err err;
     json_object *v = parse("{\"a\":1.50,\"b\":86.3,\"c\":1e2,\"d\":0.000100}", &err);
     assert_non_null(v);
-    assert_string_equal(jsonx_text(v, false, NULL), "{\"a\":1.50,\"b\":86.3,\"c\":1e2,\"d\":0.000100}");
+    assert_string_equal(jsonx_text(v, false, NULL),
+                        "{\"a\":1.50,\"b\":86.3,\"c\":1e2,\"d\":0.000100}");
     json_object_put(v);
 }
 
@@ -65,6 +66,52 @@ static void rejects_bad_utf8(void **state)
     assert_int_equal(err, JSONX_UTF8);
 }
 
+static void rejects_overlong_and_surrogate_utf8(void **state)
+{
+    enum jsonx_err err;
+    const char overlong[] = "{\"a\":\"\xc0\xaf\"}";
+    assert_null(jsonx_parse(overlong, sizeof overlong - 1, 8, &err, NULL, 0));
+    assert_int_equal(err, JSONX_UTF8);
+    const char surrogate[] = "{\"a\":\"\xed\xa0\x80\"}";
+    assert_null(jsonx_parse(surrogate, sizeof surrogate - 1, 8, &err, NULL, 0));
+    assert_int_equal(err, JSONX_UTF8);
+    const char too_high[] = "{\"a\":\"\xf4\x90\x80\x80\"}";
+    assert_null(jsonx_parse(too_high, sizeof too_high - 1, 8, &err, NULL, 0));
+    assert_int_equal(err, JSONX_UTF8);
+    const char truncated[] = "{\"a\":\"\xe2\x82\"}";
+    assert_null(jsonx_parse(truncated, sizeof truncated - 1, 8, &err, NULL, 0));
+    assert_int_equal(err, JSONX_UTF8);
+    const char good[] = "{\"a\":\"Ren\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}";
+    json_object *v = jsonx_parse(good, sizeof good - 1, 8, &err, NULL, 0);
+    assert_non_null(v);
+    json_object_put(v);
+}
+
+static void rejects_non_numbers(void **state)
+{
+    enum jsonx_err err;
+    assert_null(parse("{\"v\":NaN}", &err));
+    assert_int_equal(err, JSONX_SYNTAX);
+    assert_null(parse("{\"v\":-Infinity}", &err));
+    assert_null(parse("{\"v\":nan}", &err));
+    assert_null(parse("{\"v\":inf}", &err));
+    json_object *v = parse("{\"v\":null,\"w\":\"NaN\",\"x\":1E5}", &err);
+    assert_non_null(v);
+    json_object_put(v);
+}
+
+static void rejects_duplicate_keys(void **state)
+{
+    enum jsonx_err err;
+    assert_null(parse("{\"a\":1,\"a\":2}", &err));
+    assert_int_equal(err, JSONX_DUPLICATE);
+    assert_null(parse("{\"o\":{\"b\":1,\"b\":1}}", &err));
+    assert_int_equal(err, JSONX_DUPLICATE);
+    json_object *v = parse("{\"a\":{\"a\":\"a:b\"},\"b\":[{\"a\":1},{\"a\":2}]}", &err);
+    assert_non_null(v);
+    json_object_put(v);
+}
+
 static void get_helpers_tolerate_wrong_shapes(void **state)
 {
     enum jsonx_err err;
@@ -85,6 +132,9 @@ int main(void)
         cmocka_unit_test(rejects_truncated_and_invalid),
         cmocka_unit_test(rejects_deep_nesting),
         cmocka_unit_test(rejects_bad_utf8),
+        cmocka_unit_test(rejects_overlong_and_surrogate_utf8),
+        cmocka_unit_test(rejects_non_numbers),
+        cmocka_unit_test(rejects_duplicate_keys),
         cmocka_unit_test(get_helpers_tolerate_wrong_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
