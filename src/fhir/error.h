@@ -14,6 +14,7 @@
 #define RG_ERRORS(X)                                                                               \
     X(RG_OK, 200, "informational", "ok")                                                           \
     X(RG_E_BODY_TOO_LARGE, 413, "too-costly", "request body larger than allowed")                  \
+    X(RG_E_URI_TOO_LONG, 414, "too-costly", "request target longer than allowed")                  \
     X(RG_E_JSON_SYNTAX, 400, "structure", "body is not valid JSON")                                \
     X(RG_E_JSON_DEPTH, 400, "too-costly", "JSON nested too deeply")                                \
     X(RG_E_NOT_UTF8, 400, "structure", "body is not valid UTF-8")                                  \
@@ -72,9 +73,8 @@ const char *rg_err_issue(enum rg_err e); /* FHIR IssueType code */
 const char *rg_err_text(enum rg_err e);
 
 /* Fills f and returns f->code; expression may be NULL. */
-__attribute__((format(printf, 4, 5))) enum rg_err rg_fail_set(struct rg_fail *f, enum rg_err code,
-                                                              const char *expression,
-                                                              const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) enum rg_err
+rg_fail_set(struct rg_fail *f, enum rg_err code, const char *expression, const char *fmt, ...);
 /* Prefixes f->expression with prefix and a dot (used when an entry's error is reported in its
  * Bundle, e.g. prefix "Bundle.entry[3].resource"). A leading resource type in the expression is
  * replaced by the prefix. */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "http/internal.h"
-#include "util/log.h"
 #include "json/jsonx.h"
+#include "util/log.h"
 
 /* Reply bodies (a search page, an export) may be large but not unbounded. */
 #define HTTP_REPLY_MAX (1024u << 20)
@@ -18,8 +18,7 @@
  * its 413; a client that keeps sending far beyond that is cut off. */
 #define HTTP_DISCARD_MAX (64u << 20)
 /* Working memory kept per connection between requests; larger buffers are freed. */
-#define HTTP_BODY_KEEP  (64u << 10)
-#define HTTP_TARGET_MAX (64u << 10)
+#define HTTP_BODY_KEEP (64u << 10)
 
 /* ---------------------------------------------------------------------------------------------
  * Connection and request lifecycle */
@@ -29,7 +28,8 @@ static void conn_init(struct http_conn *c, struct http_server *srv, struct MHD_C
     memset(c, 0, sizeof *c);
     c->srv = srv;
     c->mhd = mhd;
-    buf_init(&c->target, HTTP_TARGET_MAX);
+    /* The request target may not use more than the whole header budget on its own. */
+    buf_init(&c->target, srv->limits.header_max);
     buf_init(&c->body, srv->limits.body_max);
     buf_init(&c->rep.body, HTTP_REPLY_MAX);
     http_path_init(&c->path);
@@ -84,7 +84,7 @@ static void request_begin(struct http_conn *c, const char *uri)
     c->query_len = 0;
     buf_reset(&c->target);
     if (buf_append_str(&c->target, uri) != 0) {
-        c->early = RG_E_BAD_PARAM; /* longer than any request line MHD lets through */
+        c->early = RG_E_URI_TOO_LONG;
         c->path_len = 0;
         return;
     }
