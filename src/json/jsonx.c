@@ -45,6 +45,38 @@ static bool prescan_fail(struct prescan *ps, size_t i, enum jsonx_err err, const
     return false;
 }
 
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Length of the RFC 8259 number at p: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, or 0 when the
+ * text there is not one (json-c accepts leading zeros such as 01.5). */
+static size_t number_len(const unsigned char *p, size_t left)
+{
+    size_t i = 0;
+    if (i < left && p[i] == '-') i++;
+    if (i >= left || !is_digit(p[i])) return 0;
+    if (p[i] == '0') {
+        i++;
+        if (i < left && is_digit(p[i])) return 0;
+    } else {
+        while (i < left && is_digit(p[i])) i++;
+    }
+    if (i < left && p[i] == '.') {
+        i++;
+        if (i >= left || !is_digit(p[i])) return 0;
+        while (i < left && is_digit(p[i])) i++;
+    }
+    if (i < left && (p[i] == 'e' || p[i] == 'E')) {
+        i++;
+        if (i < left && (p[i] == '+' || p[i] == '-')) i++;
+        if (i >= left || !is_digit(p[i])) return 0;
+        while (i < left && is_digit(p[i])) i++;
+    }
+    return i;
+}
+
 static bool prescan_run(const char *data, size_t len, struct prescan *ps)
 {
     const unsigned char *p = (const unsigned char *)data;
@@ -69,6 +101,22 @@ static bool prescan_run(const char *data, size_t len, struct prescan *ps)
         case '"':
             in_string = true;
             break;
+        case '-':
+        case '0':
+        case '1':
+        case '2':
+        case '3':
+        case '4':
+        case '5':
+        case '6':
+        case '7':
+        case '8':
+        case '9': {
+            size_t n = number_len(p + i, len - i);
+            if (!n) return prescan_fail(ps, i, JSONX_SYNTAX, "malformed number");
+            i += n - 1;
+            break;
+        }
         case ':':
             ps->members++;
             break;

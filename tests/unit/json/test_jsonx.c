@@ -95,7 +95,13 @@ static void rejects_non_numbers(void **state)
     assert_null(parse("{\"v\":-Infinity}", &err));
     assert_null(parse("{\"v\":nan}", &err));
     assert_null(parse("{\"v\":inf}", &err));
-    json_object *v = parse("{\"v\":null,\"w\":\"NaN\",\"x\":1E5}", &err);
+    assert_null(parse("{\"v\":01.5}", &err));
+    assert_int_equal(err, JSONX_SYNTAX);
+    assert_null(parse("{\"v\":-}", &err));
+    assert_null(parse("{\"v\":1.}", &err));
+    assert_null(parse("{\"v\":1e}", &err));
+    assert_null(parse("{\"v\":+1}", &err));
+    json_object *v = parse("{\"v\":null,\"w\":\"NaN\",\"x\":1E5,\"y\":[-0.5,0,10,2e-3]}", &err);
     assert_non_null(v);
     json_object_put(v);
 }
