@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "fhir/model.h"
+#include "json/jsonx.h"
 #include "rest/bundle.h"
 #include "util/log.h"
 #include "util/uuid.h"
-#include "json/jsonx.h"
 
 enum rg_err bundle_entry_fail(struct bundle *b, size_t i, struct rg_fail *f, const char *sub)
 {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json/jsonx.h"
 #include "rest/bundle.h"
 #include "util/log.h"
-#include "json/jsonx.h"
 
 struct unit {
     struct bundle *b;

@@ -2,8 +2,8 @@
  * one write unit, so two racing conditional creates cannot both insert. */
 #include <string.h>
 
-#include "rest/internal.h"
 #include "json/jsonx.h"
+#include "rest/internal.h"
 
 /* "/fhir/metadata" and "/fhir/_history" also match the {type} routes under other methods. */
 static bool system_path(struct http_reply *rep, const char *type)

@@ -5,9 +5,9 @@
 
 #include "fhir/model.h"
 #include "fhir/validate.h"
+#include "json/jsonx.h"
 #include "rest/internal.h"
 #include "util/log.h"
-#include "json/jsonx.h"
 
 void rest_reply_version_headers(struct http_reply *rep, int64_t version, const char *instant)
 {

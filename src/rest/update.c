@@ -3,8 +3,8 @@
 
 #include "fhir/model.h"
 #include "fhir/validate.h"
-#include "rest/internal.h"
 #include "json/jsonx.h"
+#include "rest/internal.h"
 
 static void update(struct http_request *req, struct http_reply *rep, struct rest_op *op)
 {

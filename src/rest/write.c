@@ -7,10 +7,10 @@
 
 #include "fhir/model.h"
 #include "fhir/validate.h"
+#include "json/jsonx.h"
 #include "rest/internal.h"
 #include "util/log.h"
 #include "util/uuid.h"
-#include "json/jsonx.h"
 
 #define REST_TOKENS_MAX 64
 
