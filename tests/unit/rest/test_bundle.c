@@ -6,14 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cmocka.h>
 
-#include "rest/internal.h"
 #include "json/jsonx.h"
+#include "rest/internal.h"
 
 struct fx {
     char dir[64];

@@ -5,13 +5,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
-#include "rest/internal.h"
 #include "json/jsonx.h"
+#include "rest/internal.h"
 
 static void prefer_return(void **state)
 {
