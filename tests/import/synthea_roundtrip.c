@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rt.h"
 #include "json/jsonx.h"
+#include "rt.h"
 
 #define RT_DOC_MAX   ((size_t)512 * 1024 * 1024)
 #define RT_FILES_MAX 1024
@@ -278,6 +278,50 @@ static int import_and_export(const char *regie, const char *tmp, char **files, s
     return rc;
 }
 
+/* The comparison must be able to fail: checks it on known pairs before trusting a pass. */
+static bool compare_self_check(void)
+{
+    struct rt_cmp c = {.refs = json_object_new_object(), .report_max = 0};
+    json_object_object_add(c.refs, "urn:uuid:1", json_object_new_string("Patient/abc"));
+    const char *sent = "{\"resourceType\":\"Observation\",\"id\":\"x\",\"subject\":{\"reference\":"
+                       "\"urn:uuid:1\"},\"valueQuantity\":{\"value\":1.50}}";
+    const struct {
+        const char *got;
+        bool equal;
+    } cases[] = {
+        {"{\"resourceType\":\"Observation\",\"id\":\"s1\",\"meta\":{\"versionId\":\"1\","
+         "\"lastUpdated\":\"2026-01-01T00:00:00Z\"},\"subject\":{\"reference\":\"Patient/abc\"},"
+         "\"valueQuantity\":{\"value\":1.50}}",
+         true},
+        {"{\"resourceType\":\"Observation\",\"subject\":{\"reference\":\"Patient/abc\"},"
+         "\"valueQuantity\":{\"value\":1.5}}",
+         false},
+        {"{\"resourceType\":\"Observation\",\"subject\":{\"reference\":\"urn:uuid:1\"},"
+         "\"valueQuantity\":{\"value\":1.50}}",
+         false},
+        {"{\"resourceType\":\"Observation\",\"subject\":{\"reference\":\"Patient/abc\"},"
+         "\"valueQuantity\":{\"value\":1.50},\"status\":\"final\"}",
+         false},
+        {"{\"resourceType\":\"Observation\",\"subject\":{\"reference\":\"Patient/abc\"}}", false},
+        {"{\"resourceType\":\"Observation\",\"meta\":{\"source\":\"x\"},\"subject\":{"
+         "\"reference\":\"Patient/abc\"},\"valueQuantity\":{\"value\":1.50}}",
+         false},
+    };
+    json_object *s = parse("self-check", sent, strlen(sent));
+    bool ok = s != NULL;
+    for (size_t i = 0; ok && i < sizeof cases / sizeof cases[0]; i++) {
+        json_object *g = parse("self-check", cases[i].got, strlen(cases[i].got));
+        if (!g || rt_compare(&c, "self-check", s, g) != cases[i].equal) {
+            fprintf(stderr, "comparison self-check %zu failed\n", i);
+            ok = false;
+        }
+        json_object_put(g);
+    }
+    json_object_put(s);
+    json_object_put(c.refs);
+    return ok;
+}
+
 static bool is_dir(const char *p)
 {
     struct stat st;
@@ -291,6 +335,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *regie = argv[1];
+    if (!compare_self_check()) return 1;
     char data[1024];
     const char *shared = getenv("REGIE_SHARED");
     if (shared && *shared)
