@@ -4,7 +4,8 @@
  * Each level has its own statement so each gets its index: all -> rowid (seq) order, type ->
  * (type, seq), one resource -> UNIQUE (type, id, version), where version order is seq order. "No
  * before_seq" is bound as the largest seq and "no since" as '' (every instant sorts after it), so
- * no OR-ed optional terms keep the planner off the index. */
+ * no OR-ed optional terms keep the planner off the index. In the one-resource query, "+seq" keeps
+ * the planner from preferring (type, seq), which would walk every version of the type. */
 #include <string.h>
 
 #include "store/sqlite/internal.h"
@@ -15,7 +16,7 @@
 static const char *const sql_rows[3] = {
     COLS " WHERE seq < ?3 AND last_updated >= ?4 ORDER BY seq DESC LIMIT ?5",
     COLS " WHERE type = ?1 AND seq < ?3 AND last_updated >= ?4 ORDER BY seq DESC LIMIT ?5",
-    COLS " WHERE type = ?1 AND id = ?2 AND seq < ?3 AND last_updated >= ?4"
+    COLS " WHERE type = ?1 AND id = ?2 AND +seq < ?3 AND last_updated >= ?4"
          " ORDER BY version DESC LIMIT ?5",
 };
 static const char *const sql_count[3] = {
