@@ -85,11 +85,12 @@ enum store_rc store_sq_history(struct store *base, const struct store_history_q 
     }
     struct store_sq_conn *c = store_sq_reader_get(s);
     if (!c) return STORE_HARD;
-    /* One read transaction, so the total and the page see the same snapshot. */
-    enum store_rc ret = run_step(c, SQ_BEGIN_READ, "BEGIN");
+    /* With a total, one read transaction, so the count and the page see the same snapshot (a
+     * single statement is one snapshot by itself). */
+    enum store_rc ret = total ? run_step(c, SQ_BEGIN_READ, "BEGIN") : STORE_OK;
     if (ret == STORE_OK) {
         ret = history_on(c, q, since, cb, ctx, total);
-        enum store_rc end = run_step(c, SQ_END_READ, "COMMIT");
+        enum store_rc end = total ? run_step(c, SQ_END_READ, "COMMIT") : STORE_OK;
         if (ret == STORE_OK) ret = end;
     }
     store_sq_reader_put(s, c);
