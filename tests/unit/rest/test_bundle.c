@@ -12,58 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "json/jsonx.h"
-#include "rest/internal.h"
-
-struct fx {
-    char dir[64];
-    char path[128];
-    struct store *s;
-    struct rest_ctx *rc;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    if (!f) return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/regie-rest-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    snprintf(f->path, sizeof f->path, "%s/db.sqlite", f->dir);
-    struct store_config cfg;
-    store_config_defaults(&cfg, f->path);
-    cfg.durable = false;
-    char err[256] = "";
-    f->s = store_sqlite_open(&cfg, err, sizeof err);
-    if (!f->s) return -1;
-    struct rest_config rcfg;
-    rest_config_defaults(&rcfg);
-    rcfg.store = f->s;
-    rcfg.base_url = "http://test/fhir/";
-    rcfg.bundle_entries_max = 5;
-    f->rc = rest_new(&rcfg);
-    *state = f;
-    return f->rc ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    rest_free(f->rc);
-    f->s->ops->close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0) return -1;
-    free(f);
-    return 0;
-}
-
-static json_object *parse(const char *text)
-{
-    enum jsonx_err je;
-    json_object *v = jsonx_parse(text, strlen(text), 64, &je, NULL, 0);
-    assert_non_null(v);
-    return v;
-}
+#include "rest_fixture.h"
 
 /* Runs a Bundle; returns the code, with the response (or NULL) in *resp. */
 static enum rg_err run(struct fx *f, const char *text, json_object **resp, struct rg_fail *fail)
@@ -84,12 +33,6 @@ static const char *status_of(json_object *resp, size_t i)
 static json_object *resource_of(json_object *resp, size_t i)
 {
     return jsonx_get(json_object_array_get_idx(jsonx_get(resp, "entry"), i), "resource");
-}
-
-static enum store_rc read_row(struct fx *f, const char *type, const char *id, struct store_row *row)
-{
-    memset(row, 0, sizeof *row);
-    return f->s->ops->read(f->s, type, id, row);
 }
 
 static void put_seed(struct fx *f)
