@@ -159,7 +159,7 @@ static int round_trip_file(struct rt_http *h, struct rt_cmp *c, struct totals *t
     /* Every reference of this file is known now: read each resource back. */
     for (size_t i = 0; i < n; i++) {
         if (!refs[i]) continue;
-        char url[512];
+        char url[1536];
         snprintf(url, sizeof url, "%s/%s", server.base, refs[i]);
         status = rt_http_get(h, url, &resp);
         t->compared++;
