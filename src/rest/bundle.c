@@ -302,9 +302,10 @@ enum rg_err rest_process_bundle(struct rest_ctx *rc, json_object *bundle, json_o
 void rest_h_bundle(struct http_request *req, struct http_reply *rep)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
-    enum rest_return ret = rest_prefer_return(http_header(req, "Prefer"));
-    /* Without a Prefer header the response entries carry no resources: they can be large. */
-    if (!http_header(req, "Prefer")) ret = REST_RETURN_MINIMAL;
+    /* Unless return= is asked for, the response entries carry no resources: they can be large. */
+    const char *prefer = http_header(req, "Prefer");
+    enum rest_return ret =
+        prefer && strcasestr(prefer, "return") ? rest_prefer_return(prefer) : REST_RETURN_MINIMAL;
     json_object *resp = NULL;
     struct rg_fail f = {0};
     enum rg_err e = rest_bundle_run(rc, req->json, ret, &resp, &f);

@@ -34,6 +34,19 @@ static bool live(const struct bentry *be, enum bphase phase)
     return be->phase == phase && !be->failed;
 }
 
+/* A conditional update or delete resolved to a resource another entry also writes: the outcome
+ * would depend on processing order, which FHIR forbids. Call after rest_op_resolve. */
+static enum rg_err claim_target(struct unit *u, size_t i, struct rg_fail *f)
+{
+    struct bentry *be = &u->b->e[i];
+    if (!be->op.by_cond || be->op.noop || be->op.matched) return RG_OK;
+    snprintf(be->key, sizeof be->key, "%s/%s", be->op.type, be->op.id);
+    int r = rest_strmap_put(&u->b->targets, be->key, i);
+    if (r == 0) return RG_OK;
+    if (r < 0) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    return rg_fail_set(f, RG_E_DUPLICATE, NULL, "%s is also written by another entry", be->key);
+}
+
 static enum rg_err resolve_cref(struct unit *u, struct bcref *c, struct rg_fail *f)
 {
     if (!c->done) {
@@ -91,7 +104,7 @@ static int unit_fn(struct store_txn *tx, void *ctx)
         struct bentry *be = &b->e[i];
         if (!live(be, BPHASE_DELETE)) continue;
         f = (struct rg_fail){0};
-        if ((rest_op_resolve(s, tx, &be->op, &f) != RG_OK ||
+        if ((rest_op_resolve(s, tx, &be->op, &f) != RG_OK || claim_target(u, i, &f) != RG_OK ||
              rest_op_run(s, tx, &be->op, &f) != RG_OK) &&
             entry_failed(u, i, &f))
             return 1;
@@ -102,7 +115,9 @@ static int unit_fn(struct store_txn *tx, void *ctx)
         if (!(live(be, BPHASE_POST) || live(be, BPHASE_PUT)) || !be->op.by_cond) continue;
         f = (struct rg_fail){0};
         be->op.want_existing = b->ret == REST_RETURN_REPRESENTATION;
-        if (rest_op_resolve(s, tx, &be->op, &f) != RG_OK && entry_failed(u, i, &f)) return 1;
+        if ((rest_op_resolve(s, tx, &be->op, &f) != RG_OK || claim_target(u, i, &f) != RG_OK) &&
+            entry_failed(u, i, &f))
+            return 1;
     }
     for (enum bphase ph = BPHASE_POST; ph <= BPHASE_PUT; ph++) {
         for (size_t i = 0; i < b->n; i++) {

@@ -206,6 +206,29 @@ static void bundle_shape(void **state)
     assert_string_equal(fail.expression, "Bundle.entry[1]");
 }
 
+/* A conditional delete that resolves to a resource another entry updates is refused. */
+static void transaction_resolved_overlap(void **state)
+{
+    struct fx *f = *state;
+    put_seed(f);
+    json_object *resp = NULL;
+    struct rg_fail fail;
+    assert_int_equal(run(f,
+                         "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+                         "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"seed\"},"
+                         "\"request\":{\"method\":\"PUT\",\"url\":\"Patient/seed\"}},"
+                         "{\"request\":{\"method\":\"DELETE\",\"url\":"
+                         "\"Patient?identifier=urn:t|1\"}}]}",
+                         &resp, &fail),
+                     RG_E_DUPLICATE);
+    assert_string_equal(fail.expression, "Bundle.entry[1]");
+    struct store_row row;
+    assert_int_equal(read_row(f, "Patient", "seed", &row), STORE_OK);
+    assert_false(row.deleted);
+    assert_int_equal(row.version, 1);
+    store_row_clear(&row);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +237,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(transaction_references, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_entries_independent, setup, teardown),
         cmocka_unit_test_setup_teardown(bundle_shape, setup, teardown),
+        cmocka_unit_test_setup_teardown(transaction_resolved_overlap, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
