@@ -68,23 +68,26 @@ static void substitutions(void **state)
 {
     struct subst_result r = {.label = "tx", .status = 201};
     r.headers = json_tokener_parse("{\"location\":\"http://h/fhir/Patient/p1/_history/3\"}");
-    r.body = json_tokener_parse("{\"id\":\"p1\",\"entry\":[{\"response\":{\"location\":"
-                                "\"Observation/o9/_history/1\"}}],\"link\":[{\"relation\":"
-                                "\"self\",\"url\":\"s\"},{\"relation\":\"next\",\"url\":\"n\"}]}");
+    r.body = json_tokener_parse(
+        "{\"id\":\"p1\",\"entry\":[{\"response\":{\"location\":"
+        "\"Observation/o9/_history/1\"}}],\"link\":[{\"relation\":"
+        "\"self\",\"url\":\"s\"},{\"relation\":\"next\",\"url\":\"n?_cursor=5&_count=1\"}]}");
     struct subst_env env = {
         .base = "http://h/fhir", .origin = "http://h", .results = &r, .nresults = 1};
     struct buf out, err;
     buf_init(&out, 4096);
     buf_init(&err, 4096);
-    assert_int_equal(subst_string(&env,
-                                  "${base}|${tx.status}|${tx.body.id}|${tx.header.Location}|"
-                                  "${id:tx.body.entry[0].response.location}|"
-                                  "${vid:tx.header.location}|${tx.body.link[relation=next].url}|"
-                                  "${url:tx.header.location}",
-                                  &out, &err),
-                     0);
-    assert_string_equal(out.data, "http://h/fhir|201|p1|http://h/fhir/Patient/p1/_history/3|o9|3|n|"
-                                  "http%3A%2F%2Fh%2Ffhir%2FPatient%2Fp1%2F_history%2F3");
+    assert_int_equal(
+        subst_string(&env,
+                     "${base}|${tx.status}|${tx.body.id}|${tx.header.Location}|"
+                     "${id:tx.body.entry[0].response.location}|"
+                     "${vid:tx.header.location}|${tx.body.link[relation=self].url}|"
+                     "${url:tx.header.location}|${query:tx.body.link[relation=next].url}",
+                     &out, &err),
+        0);
+    assert_string_equal(out.data,
+                        "http://h/fhir|201|p1|http://h/fhir/Patient/p1/_history/3|o9|3|s|"
+                        "http%3A%2F%2Fh%2Ffhir%2FPatient%2Fp1%2F_history%2F3|_cursor=5&_count=1");
     buf_reset(&out);
     assert_int_equal(subst_string(&env, "${nope.body.id}", &out, &err), -1);
     assert_int_equal(subst_string(&env, "${tx.body.missing}", &out, &err), -1);

@@ -162,7 +162,8 @@ static void split_location(const char *s, size_t n, const char **id, size_t *id_
     *id_len = end - start;
 }
 
-/* ${url:...} percent-encodes, ${id:...} and ${vid:...} take the id or version out of a location. */
+/* ${url:...} percent-encodes, ${id:...} and ${vid:...} take the id or version out of a location,
+ * ${query:...} the query string of a URL (a next link served under another --base-url). */
 static int apply_modifier(const char *mod, size_t mod_len, const struct buf *val, struct buf *out,
                           struct buf *err)
 {
@@ -173,7 +174,12 @@ static int apply_modifier(const char *mod, size_t mod_len, const struct buf *val
     if (mod_len == 3 && !memcmp(mod, "url", 3)) return url_encode(out, s, val->len);
     if (mod_len == 2 && !memcmp(mod, "id", 2)) return buf_append(out, id, id_len);
     if (mod_len == 3 && !memcmp(mod, "vid", 3)) return buf_append(out, vid, vid_len);
-    buf_printf(err, "unknown substitution modifier '%.*s:' (url, id, vid)", (int)mod_len, mod);
+    if (mod_len == 5 && !memcmp(mod, "query", 5)) {
+        const char *q = memchr(s, '?', val->len);
+        return q ? buf_append(out, q + 1, val->len - (size_t)(q + 1 - s)) : 0;
+    }
+    buf_printf(err, "unknown substitution modifier '%.*s:' (url, id, vid, query)", (int)mod_len,
+               mod);
     return -1;
 }
 
@@ -193,7 +199,7 @@ int subst_string(const struct subst_env *env, const char *in, struct buf *out, s
         memcpy(expr, start + 2, (size_t)(end - start - 2));
         expr[end - start - 2] = '\0';
         const char *colon = strchr(expr, ':');
-        if (colon && colon - expr <= 3) {
+        if (colon && colon - expr <= 5) {
             struct buf tmp;
             buf_init(&tmp, 1 << 20);
             int rc = resolve(env, colon + 1, &tmp, err);
