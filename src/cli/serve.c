@@ -2,6 +2,7 @@
  * and runs until SIGINT or SIGTERM. */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
