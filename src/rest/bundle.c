@@ -282,6 +282,10 @@ enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_
         else if (be->phase == BPHASE_DELETE)
             rest_op_prepare(&be->op, f); /* sets the instant; cannot fail for a delete */
     }
+    /* One instant for the whole Bundle: a transaction's versions appear together in history. */
+    char now[FHIRTIME_INSTANT_LEN];
+    fhirtime_now(now);
+    for (size_t i = 0; i < n; i++) memcpy(b.e[i].op.last_updated, now, sizeof now);
     enum rg_err e = b.failed ? RG_E_TX_ENTRY : bundle_execute(&b, f);
     if (b.failed) {
         *f = b.fail;
