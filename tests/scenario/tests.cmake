@@ -6,6 +6,7 @@ add_executable(scenario_runner ${scen_dir}/runner.c ${scen_dir}/step.c ${scen_di
                                ${scen_dir}/proc.c)
 target_link_libraries(scenario_runner PRIVATE regie_util PkgConfig::CURL PkgConfig::JSONC)
 set_target_properties(scenario_runner PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+add_dependencies(scenario_runner regie)
 
 file(GLOB scenario_files CONFIGURE_DEPENDS ${scen_dir}/[0-9][0-9]-*.json)
 foreach(f ${scenario_files})
