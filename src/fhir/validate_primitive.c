@@ -110,6 +110,12 @@ static const char *check_string(unsigned kind, const char *s, size_t len)
 {
     if (len == 0) return "empty string";
     if (len > FHIR_STRING_MAX) return "string longer than 1 MB";
+    /* FHIR strings carry no control characters other than tab, CR and LF (datatypes.html#string).
+     */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return "control character in a string";
+    }
     switch (kind) {
     case FHIR_K_STRING:
     case FHIR_K_MARKDOWN:

@@ -77,6 +77,35 @@ static size_t number_len(const unsigned char *p, size_t left)
     return i;
 }
 
+static int hex4(const unsigned char *p)
+{
+    int v = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = p[k];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Length of the \uXXXX escape at p (12 for a surrogate pair), or 0 when it encodes a lone UTF-16
+ * surrogate, which is no Unicode character. Malformed hex is left to json-c's own error. */
+static size_t unicode_escape_len(const unsigned char *p, size_t left)
+{
+    if (left < 6) return 2;
+    int u = hex4(p + 2);
+    if (u < 0) return 2;
+    if (u >= 0xdc00 && u <= 0xdfff) return 0;
+    if (u < 0xd800 || u > 0xdbff) return 6;
+    if (left < 12 || p[6] != '\\' || p[7] != 'u') return 0;
+    int lo = hex4(p + 8);
+    return lo >= 0xdc00 && lo <= 0xdfff ? 12 : 0;
+}
+
 static bool prescan_run(const char *data, size_t len, struct prescan *ps)
 {
     const unsigned char *p = (const unsigned char *)data;
@@ -91,10 +120,17 @@ static bool prescan_run(const char *data, size_t len, struct prescan *ps)
             continue;
         }
         if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
+            if (c == '\\') {
+                if (i + 1 < len && p[i + 1] == 'u') {
+                    size_t n = unicode_escape_len(p + i, len - i);
+                    if (!n) return prescan_fail(ps, i, JSONX_UTF8, "lone UTF-16 surrogate escape");
+                    i += n - 1;
+                } else {
+                    i++;
+                }
+            } else if (c == '"') {
                 in_string = false;
+            }
             continue;
         }
         switch (c) {

@@ -158,6 +158,10 @@ static void primitive_formats(void **state)
            RG_E_BAD_PRIMITIVE, "Patient.id");
     VALID(PAT "\"id\":\"1234567890123456789012345678901234567890123456789012345678901234\"}");
     VALID(PAT "\"id\":\"A-z.9\"}");
+    /* Control characters other than tab, CR and LF are not FHIR string content. */
+    EXPECT(PAT "\"name\":[{\"family\":\"a\\u0001b\"}]}", RG_E_BAD_PRIMITIVE,
+           "Patient.name[0].family");
+    VALID(PAT "\"name\":[{\"text\":\"line one\\nline two\\tend\"}]}");
     EXPECT(PAT "\"id\":5}", RG_E_BAD_PRIMITIVE, "Patient.id");
     EXPECT(PAT "\"birthDate\":\"2024-02-30\"}", RG_E_BAD_PRIMITIVE, "Patient.birthDate");
     EXPECT(PAT "\"birthDate\":\"2024-02-01T10:00:00Z\"}", RG_E_BAD_PRIMITIVE, "Patient.birthDate");

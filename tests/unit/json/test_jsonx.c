@@ -81,6 +81,13 @@ static void rejects_overlong_and_surrogate_utf8(void **state)
     const char truncated[] = "{\"a\":\"\xe2\x82\"}";
     assert_null(jsonx_parse(truncated, sizeof truncated - 1, 8, &err, NULL, 0));
     assert_int_equal(err, JSONX_UTF8);
+    assert_null(parse("{\"a\":\"\\ud83d\"}", &err));
+    assert_int_equal(err, JSONX_UTF8);
+    assert_null(parse("{\"a\":\"\\ude00x\"}", &err));
+    assert_null(parse("{\"a\":\"\\ud83d\\u0041\"}", &err));
+    json_object *pair = parse("{\"a\":\"\\ud83d\\ude00 \\u00e9 \\\\u0000\"}", &err);
+    assert_non_null(pair);
+    json_object_put(pair);
     const char good[] = "{\"a\":\"Ren\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}";
     json_object *v = jsonx_parse(good, sizeof good - 1, 8, &err, NULL, 0);
     assert_non_null(v);
