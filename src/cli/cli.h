@@ -1,5 +1,6 @@
 /* The regie subcommands. Each takes the arguments after its own name (argv[0] is the subcommand)
- * and returns the process exit status: 0 success, 1 failure, 2 usage error. `--help` prints usage. */
+ * and returns the process exit status: 0 success, 1 failure, 2 usage error. `--help` prints usage.
+ */
 #ifndef REGIE_CLI_CLI_H
 #define REGIE_CLI_CLI_H
 

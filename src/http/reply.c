@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "util/log.h"
 #include "json/jsonx.h"
+#include "util/log.h"
 
 void http_reply_header(struct http_reply *rep, const char *name, const char *value)
 {

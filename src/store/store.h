@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_TYPE_MAX 64 /* longest resource type name + NUL */
-#define STORE_ID_MAX 65   /* FHIR ids are at most 64 characters */
+#define STORE_TYPE_MAX    64 /* longest resource type name + NUL */
+#define STORE_ID_MAX      65 /* FHIR ids are at most 64 characters */
 #define STORE_INSTANT_MAX 40
 
 /* Every store function answers one of these. */
@@ -69,8 +69,9 @@ struct store_cond {
     const char *code;
 };
 
-/* History query: newest first. type and id narrow it (id needs type); since (an instant, may be NULL)
- * keeps versions written at or after it; before_seq (0 = from the newest) continues a page. */
+/* History query: newest first. type and id narrow it (id needs type); since (an instant, may be
+ * NULL) keeps versions written at or after it; before_seq (0 = from the newest) continues a page.
+ */
 struct store_history_q {
     const char *type;
     const char *id;
@@ -135,12 +136,12 @@ struct store {
 };
 
 struct store_config {
-    const char *path;          /* database file */
-    bool durable;              /* fsync before acknowledging (default true; false only for tests) */
-    unsigned group_max;        /* most work units in one commit group (default 64) */
-    unsigned queue_max;        /* pending writes before RETRY (default 1024) */
-    unsigned busy_timeout_ms;  /* wait for a lock held by another process (default 5000) */
-    size_t cache_kib;          /* page cache per connection (default 16384) */
+    const char *path;         /* database file */
+    bool durable;             /* fsync before acknowledging (default true; false only for tests) */
+    unsigned group_max;       /* most work units in one commit group (default 64) */
+    unsigned queue_max;       /* pending writes before RETRY (default 1024) */
+    unsigned busy_timeout_ms; /* wait for a lock held by another process (default 5000) */
+    size_t cache_kib;         /* page cache per connection (default 16384) */
 };
 
 /* Default settings for path. */

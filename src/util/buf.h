@@ -30,7 +30,8 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Empties the buffer but keeps its memory. */
 void buf_reset(struct buf *b);
 
-/* Hands the bytes to the caller (free() them); the buffer is left empty. May return NULL when empty. */
+/* Hands the bytes to the caller (free() them); the buffer is left empty. May return NULL when
+ * empty. */
 char *buf_steal(struct buf *b, size_t *len);
 
 void buf_free(struct buf *b);

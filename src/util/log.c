@@ -17,10 +17,14 @@ void log_init_from_env(void)
 {
     const char *v = getenv("REGIE_LOG");
     if (!v) return;
-    if (!strcmp(v, "debug")) min_level = LOG_DEBUG;
-    else if (!strcmp(v, "info")) min_level = LOG_INFO;
-    else if (!strcmp(v, "warn")) min_level = LOG_WARN;
-    else if (!strcmp(v, "error")) min_level = LOG_ERROR;
+    if (!strcmp(v, "debug"))
+        min_level = LOG_DEBUG;
+    else if (!strcmp(v, "info"))
+        min_level = LOG_INFO;
+    else if (!strcmp(v, "warn"))
+        min_level = LOG_WARN;
+    else if (!strcmp(v, "error"))
+        min_level = LOG_ERROR;
 }
 
 /* One line per message, written with a single fprintf so concurrent threads do not interleave. */

@@ -5,7 +5,8 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
-/* Messages below this level are dropped. Default LOG_INFO; REGIE_LOG=debug|info|warn|error overrides. */
+/* Messages below this level are dropped. Default LOG_INFO; REGIE_LOG=debug|info|warn|error
+ * overrides. */
 void log_set_level(enum log_level level);
 void log_init_from_env(void);
 

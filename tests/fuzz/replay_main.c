@@ -1,5 +1,6 @@
 /* Without libFuzzer, a fuzz driver is linked with this main: it replays every file of the corpus
- * directories (or files) given, so `make check` proves the seeds still pass under the sanitizers. */
+ * directories (or files) given, so `make check` proves the seeds still pass under the sanitizers.
+ */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
