@@ -12,8 +12,8 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
-#include "store/store.h"
 #include "json/jsonx.h"
+#include "store/store.h"
 
 #define EXPORT_PATH_MAX   4096
 #define EXPORT_JSON_DEPTH 128
