@@ -1,5 +1,6 @@
 /* regie import: loads Bundles, single resources and NDJSON files (plain or bzip2) into a database
  * through the same Bundle engine as POST [base], so an import stores exactly what the API would. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,24 @@ static void usage(FILE *out)
             "                the last writes, so run the import again)\n"
             "  --help        this text\n\n"
             "exit status: 0 everything stored, 1 something failed, 2 usage error\n");
+}
+
+/* Ctrl-C (or SIGTERM) lets the batch in flight finish, so the store is closed cleanly and the
+ * summary says how far the import got; a second Ctrl-C ends the process at once. */
+static void on_signal(int sig)
+{
+    (void)sig;
+    cli_load_stop = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Opens the store and the engine and loads the files. */
@@ -63,10 +82,11 @@ static int import_run(const char *db, bool durable, char **files, size_t nfiles)
     struct cli_progress p;
     cli_progress_init(&p, nfiles);
     size_t files_failed = 0;
-    for (size_t i = 0; i < nfiles; i++) {
+    catch_signals();
+    for (size_t i = 0; i < nfiles && !cli_load_stop; i++) {
         cli_progress_draw(&p, false);
         if (cli_load_file(rc, &p, files[i]) != 0) files_failed++;
-        p.files_done++;
+        if (!cli_load_stop) p.files_done++;
     }
     cli_progress_draw(&p, true);
     cli_progress_clear(&p);
@@ -74,11 +94,14 @@ static int import_run(const char *db, bool durable, char **files, size_t nfiles)
     store->ops->close(store);
 
     double secs = cli_progress_elapsed(&p);
+    if (cli_load_stop)
+        fprintf(stderr, "regie import: interrupted after %zu of %zu files\n", p.files_done, nfiles);
+    size_t done = cli_load_stop ? p.files_done : nfiles;
     printf("imported %zu file%s (%zu with failures): %llu resources stored, %llu failures, "
            "%.1f s, %.0f resources/s\n",
-           nfiles, nfiles == 1 ? "" : "s", files_failed, (unsigned long long)p.resources,
+           done, done == 1 ? "" : "s", files_failed, (unsigned long long)p.resources,
            (unsigned long long)p.failures, secs, secs > 0 ? (double)p.resources / secs : 0.0);
-    return p.failures || files_failed ? 1 : 0;
+    return p.failures || files_failed || cli_load_stop ? 1 : 0;
 }
 
 int cli_import(int argc, char **argv)

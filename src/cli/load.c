@@ -12,6 +12,8 @@
 /* Deep enough for any real resource (Questionnaire items nest), shallow enough to stop a bomb. */
 #define LOAD_JSON_DEPTH 128
 
+volatile sig_atomic_t cli_load_stop;
+
 struct load {
     struct rest_ctx *rc;
     struct cli_progress *p;
@@ -150,6 +152,12 @@ static void ndjson_rest(struct load *ld, struct cli_reader *r, struct buf *line,
         int rc = cli_reader_line(r, line, err, sizeof err);
         if (rc == 0) break;
         lineno++;
+        if (cli_load_stop) {
+            cli_progress_clear(ld->p);
+            fprintf(stderr, "regie import: %s: interrupted; lines from %zu on were not read\n",
+                    ld->path, lineno);
+            break;
+        }
         if (rc < 0) {
             /* A line past the cap cannot be skipped safely (its end is unknown): stop here. */
             fail(ld, 1, "line %zu: %s; the rest of the file was not read", lineno, err);

@@ -4,6 +4,7 @@
 #ifndef REGIE_CLI_LOAD_H
 #define REGIE_CLI_LOAD_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "cli/progress.h"
@@ -11,6 +12,10 @@
 
 /* Failures reported one by one per file; beyond this only their number is. */
 #define CLI_REPORT_MAX 20
+
+/* Set (from a signal handler) to make cli_load_file stop at the next batch boundary: whatever was
+ * sent to the engine is complete, nothing after it is read. */
+extern volatile sig_atomic_t cli_load_stop;
 
 /* Loads path. Adds the resources stored and the failures (resources not stored, or 1 for a file
  * that could not be read at all) to p->resources and p->failures, redrawing p as it goes. Returns
