@@ -20,12 +20,14 @@
 #include "../scenario/client.h"
 #include "../scenario/proc.h"
 #include "crash_ledger.h"
+#include "crash_tx.h"
 
 #define CRASH_CYCLES              3
 #define CRASH_MAX_THREADS         16
 #define CRASH_PATIENTS_PER_THREAD 8
 #define CRASH_START_TIMEOUT_S     60
 #define CRASH_REQ_TIMEOUT_S       20
+#define CRASH_UNKNOWN_PER_WRITER  8
 
 struct writer {
     int idx;
@@ -36,19 +38,50 @@ struct writer {
     struct ledger acks;
     size_t busy;       /* 503: the server said try again, a legitimate refusal */
     size_t unexpected; /* any other non-success while the server was alive */
+    size_t txs;        /* acknowledged transactions */
     long seq;
+    /* transactions without an answer (in flight at the kill): all-or-nothing is checked */
+    char unknown[CRASH_UNKNOWN_PER_WRITER][CRASH_TX_PREFIX_MAX];
+    size_t nunknown;
 };
 
-/* One write: even steps PUT one of this writer's Patients, odd steps POST an Observation. */
+/* A transaction of three PUTs; its entries join the ledger when acknowledged. */
+static void write_tx(struct writer *w, CURL *curl, struct client_resp *r, long seq)
+{
+    char prefix[CRASH_TX_PREFIX_MAX];
+    enum crash_tx_result res =
+        crash_tx_write(curl, w->base, w->idx, w->cycle, seq, &w->acks, prefix, r);
+    if (res == CRASH_TX_ACKED) {
+        w->txs++;
+        return;
+    }
+    if (res == CRASH_TX_UNKNOWN && w->nunknown < CRASH_UNKNOWN_PER_WRITER)
+        memcpy(w->unknown[w->nunknown++], prefix, CRASH_TX_PREFIX_MAX);
+    if (atomic_load(w->killed)) return;
+    if (res == CRASH_TX_REFUSED && r->status == 503) {
+        w->busy++;
+        return;
+    }
+    if (w->unexpected < 5)
+        fprintf(stderr, "crash: writer %d: transaction %s -> status %ld %s\n", w->idx, prefix,
+                r->status, r->err);
+    w->unexpected++;
+}
+
+/* One write, in turn: PUT one of this writer's Patients, POST an Observation, a transaction. */
 static void write_once(struct writer *w, CURL *curl, struct client_resp *r)
 {
     long seq = w->seq++;
-    bool put = seq % 2 == 0;
+    if (seq % 3 == 2) {
+        write_tx(w, curl, r, seq);
+        return;
+    }
+    bool put = seq % 3 == 0;
     char url[512], id[65] = "", value[32] = "";
     char *json = malloc(1024);
     if (!json) abort();
     if (put) {
-        snprintf(id, sizeof id, "crash-t%d-p%ld", w->idx, (seq / 2) % CRASH_PATIENTS_PER_THREAD);
+        snprintf(id, sizeof id, "crash-t%d-p%ld", w->idx, (seq / 3) % CRASH_PATIENTS_PER_THREAD);
         snprintf(url, sizeof url, "%s/Patient/%s", w->base, id);
         snprintf(
             json, 1024,
@@ -185,7 +218,9 @@ static long env_long(const char *name, long dflt, long lo, long hi)
 }
 
 struct totals {
-    size_t puts, posts, busy, unexpected;
+    size_t puts, posts, txs, busy, unexpected;
+    char (*unknown)[CRASH_TX_PREFIX_MAX]; /* transactions in flight at a kill */
+    size_t nunknown;
 };
 
 /* Writers for a random 1-3 s, then SIGKILL. Acknowledged writes join all. */
@@ -206,12 +241,16 @@ static void run_cycle(struct regie_proc *p, int cycle, int nthreads, struct ledg
     for (int i = 0; i < nthreads; i++) {
         pthread_join(w[i].th, NULL);
         for (size_t j = 0; j < w[i].acks.n; j++) {
+            if (!strncmp(w[i].acks.acks[j].id, "ctx-", 4)) continue;
             if (!strcmp(w[i].acks.acks[j].type, "Patient"))
                 t->puts++;
             else
                 t->posts++;
         }
         t->busy += w[i].busy;
+        t->txs += w[i].txs;
+        for (size_t j = 0; j < w[i].nunknown; j++)
+            memcpy(t->unknown[t->nunknown++], w[i].unknown[j], CRASH_TX_PREFIX_MAX);
         t->unexpected += w[i].unexpected;
         if (ledger_merge(all, &w[i].acks) != 0) abort();
         ledger_free(&w[i].acks);
@@ -244,6 +283,9 @@ int main(int argc, char **argv)
 
     struct ledger all = {0};
     struct totals t = {0};
+    t.unknown = calloc((size_t)CRASH_CYCLES * CRASH_MAX_THREADS * CRASH_UNKNOWN_PER_WRITER,
+                       CRASH_TX_PREFIX_MAX);
+    if (!t.unknown) abort();
     size_t problems = 0;
     struct regie_proc p;
     CURL *curl = curl_easy_init();
@@ -261,6 +303,9 @@ int main(int argc, char **argv)
         if (lost)
             fprintf(stderr, "crash: after kill %d: %zu acknowledged writes bad\n", cycle, lost);
         problems += lost;
+        size_t torn = crash_tx_check_unknown(curl, p.base, t.unknown, t.nunknown);
+        if (torn) fprintf(stderr, "crash: after kill %d: %zu torn transactions\n", cycle, torn);
+        problems += torn;
         if (serves_writes(curl, p.base, cycle) != 0) failed = 1;
     }
     if (p.pid > 0) {
@@ -277,10 +322,12 @@ int main(int argc, char **argv)
         failed = 1;
     }
     if (failed || problems) proc_dump_log(&p, 6000);
-    printf("crash: %zu acknowledged writes (%zu PUT Patient, %zu POST Observation), %zu busy, "
-           "%zu unexpected statuses, %zu lost or wrong; integrity %s -> %s\n",
-           all.n, t.puts, t.posts, t.busy, t.unexpected, problems, failed ? "see above" : "ok",
-           failed || problems ? "FAIL" : "ok");
+    printf("crash: %zu acknowledged resource versions (%zu PUT Patient, %zu POST Observation, %zu "
+           "transactions of 3), %zu transactions unanswered at a kill (all-or-nothing checked), "
+           "%zu busy, %zu unexpected statuses, %zu lost, wrong or torn; integrity %s -> %s\n",
+           all.n, t.puts, t.posts, t.txs, t.nunknown, t.busy, t.unexpected, problems,
+           failed ? "see above" : "ok", failed || problems ? "FAIL" : "ok");
+    free(t.unknown);
     curl_easy_cleanup(curl);
     ledger_free(&all);
     curl_global_cleanup();

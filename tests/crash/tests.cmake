@@ -1,7 +1,7 @@
 # Crash durability: SIGKILL a busy regie three times and check every acknowledged write survived
 # (see docs/testing.md). Included by tests/CMakeLists.txt.
 set(crash_dir ${CMAKE_SOURCE_DIR}/tests/crash)
-add_executable(crash_writes ${crash_dir}/crash_writes.c ${crash_dir}/crash_ledger.c
+add_executable(crash_writes ${crash_dir}/crash_writes.c ${crash_dir}/crash_ledger.c ${crash_dir}/crash_tx.c
                             ${CMAKE_SOURCE_DIR}/tests/scenario/client.c
                             ${CMAKE_SOURCE_DIR}/tests/scenario/proc.c)
 target_link_libraries(crash_writes PRIVATE regie_util PkgConfig::CURL PkgConfig::JSONC
