@@ -1,5 +1,7 @@
 /* Request building for scenario steps: method, URL, headers and the body in any of its forms
- * ("body" JSON, "body_text", "body_file", "body_hex", "body_repeat"). */
+ * ("body" JSON, "body_text", "body_file", "body_hex", "body_repeat"), and oversized URLs and
+ * headers
+ * ("path_repeat", "header_repeat"). */
 #include "step_req.h"
 
 #include <ctype.h>
@@ -136,6 +138,26 @@ static int add_header(struct step_req *out, const char *name, const char *value)
     return 0;
 }
 
+/* "header_repeat" {"name", "text", "times"}: one oversized header. */
+static int add_repeat_header(json_object *req, struct step_req *out, struct buf *err)
+{
+    json_object *rep = json_object_object_get(req, "header_repeat");
+    if (!rep) return 0;
+    const char *name = json_object_get_string(json_object_object_get(rep, "name"));
+    if (!name) {
+        buf_printf(err, "header_repeat needs a \"name\"");
+        return -1;
+    }
+    struct buf line;
+    buf_init(&line, 1 << 20);
+    int rc = buf_printf(&line, "%s: ", name);
+    if (rc == 0) rc = append_repeat(rep, &line, err);
+    struct curl_slist *l = rc == 0 ? curl_slist_append(out->headers, line.data) : NULL;
+    if (l) out->headers = l;
+    buf_free(&line);
+    return l ? 0 : -1;
+}
+
 static int build_headers(const struct step_ctx *ctx, json_object *req, struct step_req *out,
                          struct buf *err)
 {
@@ -154,6 +176,7 @@ static int build_headers(const struct step_ctx *ctx, json_object *req, struct st
             if (rc != 0) return -1;
         }
     }
+    if (add_repeat_header(req, out, err) != 0) return -1;
     if (out->has_body && !has_ctype)
         return add_header(out, "Content-Type", "application/fhir+json");
     return 0;
