@@ -105,7 +105,7 @@ int cli_entry_status(json_object *response_entry)
     return (int)v;
 }
 
-void cli_entry_message(json_object *response_entry, char *out, size_t out_len)
+void cli_entry_message(json_object *response_entry, const char *own_type, char *out, size_t out_len)
 {
     json_object *response = jsonx_get(response_entry, "response");
     json_object *issues = jsonx_get(jsonx_get(response, "outcome"), "issue");
@@ -119,6 +119,17 @@ void cli_entry_message(json_object *response_entry, char *out, size_t out_len)
     const char *expr = NULL;
     if (where && json_object_is_type(where, json_type_array))
         expr = json_object_get_string(json_object_array_get_idx(where, 0));
-    snprintf(out, out_len, "%s%s%s%s%s", status ? status : "no status", text ? ": " : "",
-             text ? text : "", expr ? " at " : "", expr ? expr : "");
+    /* In a batch the importer built itself, "Bundle.entry[7].resource" means nothing to the
+     * user: the place is given as a line or entry of the file, and the path starts at the type. */
+    const char *rest = NULL;
+    if (own_type && expr && !strncmp(expr, "Bundle.entry[", 13)) {
+        rest = strstr(expr, "].resource");
+        if (rest) rest += strlen("].resource");
+    }
+    snprintf(out, out_len, "%s%s%s%s%s%s", status ? status : "no status", text ? ": " : "",
+             text ? text : "", expr ? " at " : "",
+             rest   ? own_type
+             : expr ? expr
+                    : "",
+             rest ? rest : "");
 }

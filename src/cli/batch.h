@@ -47,7 +47,10 @@ bool cli_is_blank(const char *text, size_t len);
 int cli_entry_status(json_object *response_entry);
 
 /* The most useful text of a response entry's OperationOutcome (its first issue's diagnostics,
- * else details.text, else the status), written to out. */
-void cli_entry_message(json_object *response_entry, char *out, size_t out_len);
+ * else details.text, after the status, then " at " and the issue's expression), written to out.
+ * With own_type (the entry's resource type in a batch the importer built), an expression
+ * "Bundle.entry[N].resource.x" is written as "<own_type>.x". */
+void cli_entry_message(json_object *response_entry, const char *own_type, char *out,
+                       size_t out_len);
 
 #endif

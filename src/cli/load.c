@@ -67,7 +67,8 @@ static size_t label_of(const struct labels *lb, size_t i)
 }
 
 /* Counts and reports the entries of a batch/transaction-response. */
-static void check_response(struct load *ld, json_object *resp, const struct labels *lb, size_t sent)
+static void check_response(struct load *ld, json_object *sent_bundle, json_object *resp,
+                           const struct labels *lb, size_t sent)
 {
     json_object *entries = jsonx_get(resp, "entry");
     size_t n = cli_bundle_entry_count(resp);
@@ -80,7 +81,13 @@ static void check_response(struct load *ld, json_object *resp, const struct labe
             continue;
         }
         char msg[768];
-        cli_entry_message(e, msg, sizeof msg);
+        const char *type = NULL;
+        if (lb->at) /* a batch built here: name the resource's type, not the batch's entry */
+            type = jsonx_get_str(
+                jsonx_get(json_object_array_get_idx(jsonx_get(sent_bundle, "entry"), i),
+                          "resource"),
+                "resourceType");
+        cli_entry_message(e, type, msg, sizeof msg);
         fail(ld, 1, "%s %zu: %s", lb->word, label_of(lb, i), msg);
     }
     /* An engine that answers fewer entries than it was sent has a bug; count them as lost. */
@@ -109,7 +116,7 @@ static void run_bundle(struct load *ld, json_object *bundle, const struct labels
                  btype ? btype : "Bundle", sent, lb->word, label_of(lb, 0), label_of(lb, sent - 1),
                  msg);
     } else {
-        check_response(ld, resp, lb, sent);
+        check_response(ld, bundle, resp, lb, sent);
     }
     json_object_put(resp);
 }
@@ -286,7 +293,10 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path)
 {
     struct load ld = {.rc = rc, .p = p, .path = path};
     char err[512];
-    struct cli_reader *r = cli_reader_open(path, err, sizeof err);
+    /* "-" is standard input, so an import can be fed from a pipe. */
+    bool is_stdin = !strcmp(path, "-");
+    struct cli_reader *r = is_stdin ? cli_reader_from_stream(stdin, err, sizeof err)
+                                    : cli_reader_open(path, err, sizeof err);
     if (!r) {
         ld.failed++;
         p->failures++;

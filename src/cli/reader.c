@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define READER_CHUNK 65536
 
@@ -23,20 +24,25 @@ struct cli_reader {
     size_t out_pos, out_len;
 };
 
-/* Refills r->raw from the file when it is used up. Returns 0, or -1 on a read error. */
+/* Refills r->raw from the file when it is used up. read(2) rather than fread, so bytes from a pipe
+ * are handed on as they come instead of waiting for a full buffer. Returns 0, or -1 on a read
+ * error. */
 static int fill_raw(struct cli_reader *r, char *err, size_t err_len)
 {
     if (r->raw_pos < r->raw_len || r->raw_eof) return 0;
     r->raw_pos = 0;
-    r->raw_len = fread(r->raw, 1, sizeof r->raw, r->f);
-    r->raw_offset += r->raw_len;
-    if (r->raw_len < sizeof r->raw) {
-        if (ferror(r->f)) {
-            snprintf(err, err_len, "read error: %s", strerror(errno));
-            return -1;
-        }
-        r->raw_eof = true;
+    r->raw_len = 0;
+    ssize_t n;
+    do {
+        n = read(fileno(r->f), r->raw, sizeof r->raw);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        snprintf(err, err_len, "read error: %s", strerror(errno));
+        return -1;
     }
+    if (n == 0) r->raw_eof = true;
+    r->raw_len = (size_t)n;
+    r->raw_offset += (size_t)n;
     return 0;
 }
 
@@ -53,6 +59,19 @@ static struct cli_reader *reader_new(FILE *f, bool own, char *err, size_t err_le
     if (fill_raw(r, err, err_len) != 0) {
         cli_reader_close(r);
         return NULL;
+    }
+    /* A pipe may deliver less than the three magic bytes at first. */
+    while (r->raw_len < 3 && !r->raw_eof) {
+        ssize_t n = read(fileno(r->f), r->raw + r->raw_len, sizeof r->raw - r->raw_len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            snprintf(err, err_len, "read error: %s", strerror(errno));
+            cli_reader_close(r);
+            return NULL;
+        }
+        if (n == 0) r->raw_eof = true;
+        r->raw_len += (size_t)n;
+        r->raw_offset += (size_t)n;
     }
     r->bzip2 = r->raw_len >= 3 && !memcmp(r->raw, "BZh", 3);
     return r;

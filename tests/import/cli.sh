@@ -89,6 +89,27 @@ else
   echo "note: no bzip2 tool; bzip2 cases left to the unit tests"
 fi
 
+# ---- SIGTERM (as Ctrl-C) stops at a batch boundary; what the summary counts is in the database ----
+mkfifo "$tmp/feed"
+"$REGIE" import --db "$tmp/int.db" "$tmp/feed" >"$tmp/int.out" 2>"$tmp/int.err" &
+importer=$!
+exec 7>"$tmp/feed"
+for i in $(seq 1 1500); do echo "{\"resourceType\":\"Basic\",\"id\":\"b$i\",\"code\":{\"text\":\"t\"}}"; done >&7
+sleep 1
+kill -TERM "$importer"
+sleep 0.2
+echo '{"resourceType":"Basic","id":"late","code":{"text":"t"}}' >&7
+exec 7>&-
+wait "$importer"
+st=$?
+[ "$st" = 1 ] || fail "interrupted import: exit $st, want 1"
+has int.err "interrupted"
+stored=$(sed -n 's/.*: \([0-9]*\) resources stored.*/\1/p' "$tmp/int.out")
+run export-int 0 "$REGIE" export --db "$tmp/int.db" --out "$tmp/eint"
+[ -n "$stored" ] && [ "$stored" = "$(lines "$tmp/eint/Basic.ndjson")" ] ||
+  fail "interrupted import reported '$stored' stored, the database has $(lines "$tmp/eint/Basic.ndjson")"
+grep -q '"id":"late"' "$tmp/eint/Basic.ndjson" && fail "a line after the interrupt was stored"
+
 # ---- errors: the import goes on after each ----
 printf '{\n  "resourceType": "Patient",\n  "id": "p1",\n}\n' >"$tmp/bad.json"
 run errors 1 "$REGIE" import --db "$tmp/d.db" "$tmp/missing.json" "$tmp/bad.json" \

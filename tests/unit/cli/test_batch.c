@@ -111,17 +111,27 @@ static void response_entries_are_read(void **state)
         "\"issue\":[{\"severity\":\"error\",\"code\":\"structure\",\"diagnostics\":\"unknown "
         "element 'foo'\",\"expression\":[\"Patient.foo\"]}]}}},"
         "{\"response\":{\"status\":\"Created\"}},"
-        "{}]}");
+        "{},"
+        "{\"response\":{\"status\":\"422\",\"outcome\":{\"issue\":[{\"diagnostics\":"
+        "\"Basic.code is required\",\"expression\":[\"Bundle.entry[7].resource.code\"]}]}}}]}");
     json_object *entries = jsonx_get(resp, "entry");
     assert_int_equal(cli_entry_status(json_object_array_get_idx(entries, 0)), 201);
     assert_int_equal(cli_entry_status(json_object_array_get_idx(entries, 1)), 422);
     assert_int_equal(cli_entry_status(json_object_array_get_idx(entries, 2)), 0);
     assert_int_equal(cli_entry_status(json_object_array_get_idx(entries, 3)), 0);
     char msg[256];
-    cli_entry_message(json_object_array_get_idx(entries, 1), msg, sizeof msg);
+    cli_entry_message(json_object_array_get_idx(entries, 1), NULL, msg, sizeof msg);
     assert_string_equal(msg, "422: unknown element 'foo' at Patient.foo");
-    cli_entry_message(json_object_array_get_idx(entries, 3), msg, sizeof msg);
+    cli_entry_message(json_object_array_get_idx(entries, 3), NULL, msg, sizeof msg);
     assert_string_equal(msg, "no status");
+    /* Paths into a batch the importer built are given from the resource type. */
+    cli_entry_message(json_object_array_get_idx(entries, 4), "Basic", msg, sizeof msg);
+    assert_string_equal(msg, "422: Basic.code is required at Basic.code");
+    cli_entry_message(json_object_array_get_idx(entries, 4), NULL, msg, sizeof msg);
+    assert_string_equal(msg, "422: Basic.code is required at Bundle.entry[7].resource.code");
+    /* An expression not into an entry stays as it is. */
+    cli_entry_message(json_object_array_get_idx(entries, 1), "Patient", msg, sizeof msg);
+    assert_string_equal(msg, "422: unknown element 'foo' at Patient.foo");
     json_object_put(resp);
 }
 
