@@ -26,6 +26,52 @@ struct tally {
     size_t failed;
 };
 
+/* The server of one scenario file, so a step can restart it on the same database. */
+struct server {
+    const char *bin;
+    char db[4200];
+    char log[4200];
+    const char *args[RUNNER_MAX_SERVE_ARGS];
+    size_t nargs;
+    struct regie_proc p;
+};
+
+/* A {"label", "restart": "term"|"kill"} step: stop the server (SIGTERM must give exit 0; SIGKILL is
+ * a crash on purpose) and start it again on the same database. Later steps use the new port. */
+static bool restart_step(struct server *srv, struct step_ctx *ctx, json_object *step)
+{
+    const char *how = json_object_get_string(json_object_object_get(step, "restart"));
+    const char *label = json_object_get_string(json_object_object_get(step, "label"));
+    if (!label) label = "(restart)";
+    bool kill = how && !strcmp(how, "kill");
+    if (!kill && (!how || strcmp(how, "term") != 0)) {
+        fprintf(stderr, "FAIL %s step '%s'\n     restart must be \"term\" or \"kill\"\n", ctx->file,
+                label);
+        return false;
+    }
+    if (kill) {
+        proc_kill(&srv->p);
+    } else {
+        int status = proc_stop(&srv->p, RUNNER_STOP_TIMEOUT_S);
+        if (status != 0) {
+            fprintf(stderr,
+                    "FAIL %s step '%s'\n     server exit status %d on SIGTERM, expected 0\n",
+                    ctx->file, label, status);
+            proc_dump_log(&srv->p, RUNNER_LOG_TAIL);
+            return false;
+        }
+    }
+    char err[512];
+    if (proc_start(&srv->p, srv->bin, srv->db, srv->args, srv->nargs, srv->log,
+                   RUNNER_START_TIMEOUT_S, err, sizeof err) != 0) {
+        fprintf(stderr, "FAIL %s step '%s'\n     server did not start again: %s\n", ctx->file,
+                label, err);
+        return false;
+    }
+    if (ctx->verbose) fprintf(stderr, "ok   %s %s (restarted after %s)\n", ctx->file, label, how);
+    return true;
+}
+
 static json_object *load_scenario(const char *file)
 {
     json_object *doc = json_object_from_file(file);
@@ -57,7 +103,7 @@ static int serve_args(const char *file, json_object *doc, const char **args)
     return (int)n;
 }
 
-static void run_steps(struct step_ctx *ctx, json_object *steps, struct tally *t)
+static void run_steps(struct server *srv, struct step_ctx *ctx, json_object *steps, struct tally *t)
 {
     size_t n = json_object_array_length(steps);
     struct subst_result *results = calloc(n ? n : 1, sizeof *results);
@@ -66,7 +112,11 @@ static void run_steps(struct step_ctx *ctx, json_object *steps, struct tally *t)
     ctx->env.nresults = 0;
     for (size_t i = 0; i < n; i++) {
         /* A failed step still records its response, so later steps fail for their own reasons. */
-        if (step_run(ctx, i, json_object_array_get_idx(steps, i), &results[i]))
+        json_object *step = json_object_array_get_idx(steps, i);
+        bool ok = json_object_object_get_ex(step, "restart", NULL)
+                      ? restart_step(srv, ctx, step)
+                      : step_run(ctx, i, step, &results[i]);
+        if (ok)
             t->passed++;
         else
             t->failed++;
@@ -85,52 +135,60 @@ static void run_file(const char *bin, const char *file, const char *shared, bool
         return;
     }
     json_object *steps = json_object_object_get(doc, "steps");
-    const char *args[RUNNER_MAX_SERVE_ARGS];
-    int nargs = serve_args(file, doc, args);
-    char dir[4096], db[4200], log[4200];
+    struct server *srv = calloc(1, sizeof *srv);
+    if (!srv) abort();
+    srv->bin = bin;
+    int nargs = serve_args(file, doc, srv->args);
+    char dir[4096];
     if (nargs < 0 || proc_tmpdir("scenario", dir, sizeof dir) != 0) {
         t->failed += json_object_array_length(steps);
         json_object_put(doc);
+        free(srv);
         return;
     }
-    snprintf(db, sizeof db, "%s/regie.db", dir);
-    snprintf(log, sizeof log, "%s/server.log", dir);
+    srv->nargs = (size_t)nargs;
+    snprintf(srv->db, sizeof srv->db, "%s/regie.db", dir);
+    snprintf(srv->log, sizeof srv->log, "%s/server.log", dir);
     const char *title = json_object_get_string(json_object_object_get(doc, "title"));
     fprintf(stderr, "== %s: %s\n", file, title ? title : "(untitled)");
 
     size_t failed_before = t->failed;
-    struct regie_proc p;
+    struct regie_proc *p = &srv->p;
     char err[512];
-    if (proc_start(&p, bin, db, args, (size_t)nargs, log, RUNNER_START_TIMEOUT_S, err,
+    if (proc_start(p, bin, srv->db, srv->args, srv->nargs, srv->log, RUNNER_START_TIMEOUT_S, err,
                    sizeof err) != 0) {
         fprintf(stderr, "FAIL %s: server did not start: %s\n", file, err);
-        proc_dump_log(&p, RUNNER_LOG_TAIL);
+        proc_dump_log(p, RUNNER_LOG_TAIL);
         t->failed += json_object_array_length(steps);
     } else {
         char *file_copy = strdup(file);
         CURL *curl = curl_easy_init();
         if (!file_copy || !curl) abort();
+        /* base and origin point into srv->p, so a restart's new port is seen by later steps. */
         struct step_ctx ctx = {.file = file,
                                .dir = dirname(file_copy),
                                .curl = curl,
-                               .env = {.base = p.base, .origin = p.origin, .shared = shared},
+                               .env = {.base = p->base, .origin = p->origin, .shared = shared},
                                .verbose = verbose};
-        run_steps(&ctx, steps, t);
+        run_steps(srv, &ctx, steps, t);
         curl_easy_cleanup(curl);
         free(file_copy);
-        int status = proc_stop(&p, RUNNER_STOP_TIMEOUT_S);
-        if (status != 0) {
-            fprintf(stderr, "FAIL %s: server did not exit 0 on SIGTERM (status %d%s)\n", file,
-                    status, status < 0 ? ", killed after the timeout" : "");
-            t->failed++;
+        if (p->pid > 0) {
+            int status = proc_stop(p, RUNNER_STOP_TIMEOUT_S);
+            if (status != 0) {
+                fprintf(stderr, "FAIL %s: server did not exit 0 on SIGTERM (status %d%s)\n", file,
+                        status, status < 0 ? ", killed after the timeout" : "");
+                t->failed++;
+            }
         }
-        if (t->failed != failed_before) proc_dump_log(&p, RUNNER_LOG_TAIL);
+        if (t->failed != failed_before) proc_dump_log(p, RUNNER_LOG_TAIL);
     }
     if (getenv("REGIE_KEEP_TMP"))
         fprintf(stderr, "   kept %s\n", dir);
     else
         proc_rmtree(dir);
     json_object_put(doc);
+    free(srv);
 }
 
 int main(int argc, char **argv)
