@@ -18,6 +18,7 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: regie import --db PATH [--no-fsync] FILE...\n\n"
             "Loads each FILE, in the order given, into the database at PATH (created if missing).\n"
+            "A FILE of '-' is standard input.\n"
             "A FILE may be plain or bzip2-compressed and hold:\n"
             "  - a batch or transaction Bundle: processed as POST [base] would;\n"
             "  - any other Bundle (collection, searchset, ...): its resources, each stored as\n"
