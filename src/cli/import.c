@@ -2,6 +2,7 @@
  * through the same Bundle engine as POST [base], so an import stores exactly what the API would. */
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: regie import --db PATH [--no-fsync] FILE...\n\n"
+            "usage: regie import --db PATH [--no-fsync] [--verbose] FILE...\n\n"
             "Loads each FILE, in the order given, into the database at PATH (created if missing).\n"
             "A FILE of '-' is standard input.\n"
             "A FILE may be plain or bzip2-compressed and hold:\n"
@@ -30,6 +31,7 @@ static void usage(FILE *out)
             "  --db PATH     the database file\n"
             "  --no-fsync    do not wait for the disk after each write (faster; a crash may lose\n"
             "                the last writes, so run the import again)\n"
+            "  --verbose     a line per file: resources stored, failures, seconds\n"
             "  --help        this text\n\n"
             "exit status: 0 everything stored, 1 something failed, 2 usage error\n");
 }
@@ -53,7 +55,7 @@ static void catch_signals(void)
 }
 
 /* Opens the store and the engine and loads the files. */
-static int import_run(const char *db, bool durable, char **files, size_t nfiles)
+static int import_run(const char *db, bool durable, bool verbose, char **files, size_t nfiles)
 {
     struct stat st;
     if (stat(db, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -86,7 +88,18 @@ static int import_run(const char *db, bool durable, char **files, size_t nfiles)
     catch_signals();
     for (size_t i = 0; i < nfiles && !cli_load_stop; i++) {
         cli_progress_draw(&p, false);
-        if (cli_load_file(rc, &p, files[i]) != 0) files_failed++;
+        uint64_t stored0 = p.resources, failed0 = p.failures;
+        double t0 = cli_now();
+        int bad = cli_load_file(rc, &p, files[i]);
+        if (bad) files_failed++;
+        /* A file with failures always gets its line (on stderr, next to its reports). */
+        if (verbose || bad) {
+            cli_progress_clear(&p);
+            fprintf(bad ? stderr : stdout, "%s%s: %llu resources stored, %llu failures, %.1f s\n",
+                    bad ? "regie import: " : "", files[i],
+                    (unsigned long long)(p.resources - stored0),
+                    (unsigned long long)(p.failures - failed0), cli_now() - t0);
+        }
         if (!cli_load_stop) p.files_done++;
     }
     cli_progress_draw(&p, true);
@@ -108,7 +121,7 @@ static int import_run(const char *db, bool durable, char **files, size_t nfiles)
 int cli_import(int argc, char **argv)
 {
     const char *db = NULL;
-    bool durable = true, only_files = false;
+    bool durable = true, only_files = false, verbose = false;
     /* Options may come anywhere before "--"; everything else is a file, kept in order. */
     char **files = calloc((size_t)argc, sizeof *files);
     size_t nfiles = 0;
@@ -137,6 +150,8 @@ int cli_import(int argc, char **argv)
             db = a + 5;
         } else if (!strcmp(a, "--no-fsync")) {
             durable = false;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            verbose = true;
         } else {
             fprintf(stderr, "regie import: unknown option '%s'\n\n", a);
             usage(stderr);
@@ -153,7 +168,7 @@ int cli_import(int argc, char **argv)
         usage(stderr);
         status = 2;
     }
-    if (status < 0) status = import_run(db, durable, files, nfiles);
+    if (status < 0) status = import_run(db, durable, verbose, files, nfiles);
     free(files);
     return status;
 }

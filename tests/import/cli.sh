@@ -117,6 +117,9 @@ run errors 1 "$REGIE" import --db "$tmp/d.db" "$tmp/missing.json" "$tmp/bad.json
 has errors.err "missing.json: cannot open: No such file or directory"
 has errors.err "bad.json: bad JSON: invalid JSON at byte"
 has errors.out "imported 3 files (2 with failures): 6 resources stored, 2 failures"
+has errors.err "bad.json: 0 resources stored, 1 failures"
+run verbose 0 "$REGIE" import --db "$tmp/d.db" --verbose "$ROOT/tests/fixtures/demo/demo-patient.json"
+has verbose.out "demo-patient.json: 6 resources stored, 0 failures"
 
 printf 'not a database, only text that is long enough to fill a SQLite header page...\n' >"$tmp/junk.db"
 run db-junk 1 "$REGIE" import --db "$tmp/junk.db" "$ROOT/tests/fixtures/demo/demo-patient.json"
