@@ -15,11 +15,14 @@
 
 #include "proc.h"
 #include "step.h"
+#include "util/buf.h"
 
 #define RUNNER_START_TIMEOUT_S 60
 #define RUNNER_STOP_TIMEOUT_S  30
 #define RUNNER_MAX_SERVE_ARGS  32
 #define RUNNER_LOG_TAIL        6000
+#define RUNNER_FILE_MAX        (64 << 20)
+#define RUNNER_FILE_DEPTH      1000
 
 struct tally {
     size_t passed;
@@ -72,17 +75,37 @@ static bool restart_step(struct server *srv, struct step_ctx *ctx, json_object *
     return true;
 }
 
+/* Reads and parses a scenario file. Deeper nesting than json-c's default is allowed: steps may
+ * carry deeply nested (but valid) FHIR resources. */
 static json_object *load_scenario(const char *file)
 {
-    json_object *doc = json_object_from_file(file);
-    if (!doc) {
-        fprintf(stderr, "FAIL %s: cannot read or parse: %s\n", file, json_util_get_last_err());
-        return NULL;
+    FILE *f = fopen(file, "rb");
+    struct buf text;
+    buf_init(&text, RUNNER_FILE_MAX);
+    char chunk[65536];
+    size_t got;
+    while (f && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&text, chunk, got) != 0) break;
+    if (f) fclose(f);
+    json_object *doc = NULL;
+    if (!f || text.overflowed) {
+        fprintf(stderr, "FAIL %s: cannot read (or larger than %d bytes)\n", file, RUNNER_FILE_MAX);
+    } else {
+        json_tokener *tok = json_tokener_new_ex(RUNNER_FILE_DEPTH);
+        doc = json_tokener_parse_ex(tok, text.data ? text.data : "", (int)text.len);
+        if (json_tokener_get_error(tok) != json_tokener_success) {
+            fprintf(stderr, "FAIL %s: not JSON: %s\n", file,
+                    json_tokener_error_desc(json_tokener_get_error(tok)));
+            json_object_put(doc);
+            doc = NULL;
+        }
+        json_tokener_free(tok);
     }
-    if (!json_object_is_type(json_object_object_get(doc, "steps"), json_type_array)) {
+    buf_free(&text);
+    if (doc && !json_object_is_type(json_object_object_get(doc, "steps"), json_type_array)) {
         fprintf(stderr, "FAIL %s: no \"steps\" array\n", file);
         json_object_put(doc);
-        return NULL;
+        doc = NULL;
     }
     return doc;
 }

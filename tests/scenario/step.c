@@ -13,8 +13,9 @@
 #include "match.h"
 #include "step_req.h"
 
-#define STEP_TIMEOUT_S 60
-#define STEP_SHOW_BODY 800
+#define STEP_TIMEOUT_S   60
+#define STEP_SHOW_BODY   800
+#define STEP_PARSE_DEPTH 1000 /* responses may echo deeply nested resources */
 
 struct step_report {
     const struct step_ctx *ctx;
@@ -114,7 +115,7 @@ static void show_bytes(const char *p, size_t n)
 static json_object *parse_body(const struct client_resp *r)
 {
     if (!r->body.len) return NULL;
-    json_tokener *tok = json_tokener_new_ex(JSON_TOKENER_DEFAULT_DEPTH);
+    json_tokener *tok = json_tokener_new_ex(STEP_PARSE_DEPTH);
     json_object *v = json_tokener_parse_ex(tok, r->body.data, (int)r->body.len);
     if (json_tokener_get_error(tok) != json_tokener_success ||
         json_tokener_get_parse_end(tok) != r->body.len) {
