@@ -175,6 +175,39 @@ static void ndjson_rest(struct load *ld, struct cli_reader *r, struct buf *line,
     flush_ndjson(ld);
 }
 
+/* A collection, searchset, ...: its resources go in batches of CLI_NDJSON_CHUNK (a Bundle of any
+ * size loads without passing the engine's entry limit). Reports name entries by their index in
+ * the file, so entries without a resource are reported here. */
+static void other_bundle(struct load *ld, json_object *doc)
+{
+    json_object *entries = jsonx_get(doc, "entry");
+    size_t n = cli_bundle_entry_count(doc);
+    size_t index[CLI_NDJSON_CHUNK];
+    struct labels lb = {"entry", index};
+    size_t used = 0;
+    json_object *batch = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!batch && !(batch = cli_batch_new())) {
+            fail(ld, n - i, "out of memory");
+            return;
+        }
+        json_object *res = jsonx_get(json_object_array_get_idx(entries, i), "resource");
+        if (cli_batch_add(batch, res) != 0) {
+            fail(ld, 1, "entry %zu: holds no resource", i);
+            continue;
+        }
+        index[used++] = i;
+        if (used == CLI_NDJSON_CHUNK || i + 1 == n) {
+            run_bundle(ld, batch, &lb);
+            json_object_put(batch);
+            batch = NULL;
+            used = 0;
+        }
+    }
+    if (batch && used > 0) run_bundle(ld, batch, &lb);
+    json_object_put(batch);
+}
+
 static void single_document(struct load *ld, json_object *doc)
 {
     switch (cli_doc_kind(doc)) {
@@ -197,30 +230,9 @@ static void single_document(struct load *ld, json_object *doc)
         run_bundle(ld, doc, &lb);
         break;
     }
-    case CLI_DOC_BUNDLE_OTHER: {
-        /* Reports name entries by their index in the file, so the batch is built entry by entry
-         * and entries without a resource are reported here. */
-        json_object *batch = cli_batch_new();
-        json_object *entries = jsonx_get(doc, "entry");
-        size_t n = cli_bundle_entry_count(doc);
-        size_t *index = calloc(n ? n : 1, sizeof *index);
-        size_t used = 0;
-        for (size_t i = 0; index && batch && i < n; i++) {
-            json_object *res = jsonx_get(json_object_array_get_idx(entries, i), "resource");
-            if (cli_batch_add(batch, res) != 0)
-                fail(ld, 1, "entry %zu: holds no resource", i);
-            else
-                index[used++] = i;
-        }
-        struct labels lb = {"entry", index};
-        if (!index || !batch)
-            fail(ld, n, "out of memory");
-        else if (used > 0)
-            run_bundle(ld, batch, &lb);
-        free(index);
-        json_object_put(batch);
+    case CLI_DOC_BUNDLE_OTHER:
+        other_bundle(ld, doc);
         break;
-    }
     }
 }
 

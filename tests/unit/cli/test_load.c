@@ -302,6 +302,31 @@ static void compact_collection_becomes_a_batch(void **state)
     unlink(path);
 }
 
+static void large_collection_goes_in_batches_with_file_indexes(void **state)
+{
+    struct buf b;
+    buf_init(&b, 1 << 24);
+    buf_append_str(&b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[");
+    for (size_t i = 0; i < 2500; i++)
+        buf_printf(&b, "%s{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"b%zu\"%s}}",
+                   i ? "," : "", i, i == 1500 ? ",\"fail\":true" : "");
+    buf_append_str(&b, "]}");
+    char path[96];
+    write_file(path, sizeof path, ".json", b.data, b.len);
+    buf_free(&b);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(json_object_array_length(bundles_seen), 3);
+    assert_int_equal(entries_of(0), 1000);
+    assert_int_equal(entries_of(1), 1000);
+    assert_int_equal(entries_of(2), 500);
+    assert_string_equal(entry_field(2, 499, "request", "url"), "Basic/b2499");
+    assert_int_equal(p.resources, 2499);
+    assert_int_equal(p.failures, 1);
+    assert_non_null(strstr(reports(), "entry 1500: 422: fake refusal"));
+    unlink(path);
+}
+
 static void failing_transaction_stores_nothing_and_is_reported(void **state)
 {
     const char text[] = "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[\n"
@@ -356,6 +381,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(pretty_single_resource_is_put, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_resource_is_reported_with_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(compact_collection_becomes_a_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(large_collection_goes_in_batches_with_file_indexes, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(failing_transaction_stores_nothing_and_is_reported, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(bad_json_and_empty_files_are_reported, setup, teardown),
