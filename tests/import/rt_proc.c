@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,8 @@ int rt_server_start(struct rt_server *s, const char *regie, const char *db, int 
         return -1;
     }
     if (pid == 0) {
+        /* If the test dies without stopping it, the server goes too. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         dup2(p[1], STDOUT_FILENO);
         close(p[0]);
         close(p[1]);
