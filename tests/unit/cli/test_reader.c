@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/reader.h"
@@ -192,6 +193,47 @@ static void plain_file_named_bz2_is_read_plain(void **state)
     unlink(named);
 }
 
+/* A pipe that hands over the magic one byte at a time, and the rest later: still bzip2, and every
+ * byte arrives. */
+static void bzip2_from_a_slow_pipe(void **state)
+{
+    char *text = big_text(3000);
+    unsigned zlen;
+    char *z = compress(text, strlen(text), &zlen);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        for (unsigned i = 0; i < 3; i++) {
+            if (write(p[1], z + i, 1) != 1) _exit(1);
+            usleep(20000);
+        }
+        if (write(p[1], z + 3, zlen - 3) != (ssize_t)(zlen - 3)) _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "rb");
+    char err[256] = "";
+    struct cli_reader *r = cli_reader_from_stream(f, err, sizeof err);
+    assert_non_null(r);
+    assert_true(cli_reader_is_bzip2(r));
+    struct buf b;
+    buf_init(&b, 1 << 24);
+    assert_int_equal(cli_reader_rest(r, &b, err, sizeof err), 0);
+    assert_int_equal(b.len, strlen(text));
+    assert_memory_equal(b.data, text, b.len);
+    cli_reader_close(r);
+    fclose(f);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(status, 0);
+    buf_free(&b);
+    free(z);
+    free(text);
+}
+
 static void limits_and_missing_files(void **state)
 {
     char path[64], err[256] = "";
@@ -237,6 +279,7 @@ int main(void)
         cmocka_unit_test(corrupt_bzip2_is_an_error),
         cmocka_unit_test(truncated_bzip2_is_an_error),
         cmocka_unit_test(plain_file_named_bz2_is_read_plain),
+        cmocka_unit_test(bzip2_from_a_slow_pipe),
         cmocka_unit_test(limits_and_missing_files),
         cmocka_unit_test(empty_file_reads_nothing),
     };
