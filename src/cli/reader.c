@@ -19,7 +19,6 @@ struct cli_reader {
     char raw[READER_CHUNK]; /* bytes from the file not yet consumed */
     size_t raw_pos, raw_len;
     bool raw_eof;
-    uint64_t raw_offset;
     char out[READER_CHUNK]; /* decoded bytes not yet handed out */
     size_t out_pos, out_len;
 };
@@ -42,7 +41,6 @@ static int fill_raw(struct cli_reader *r, char *err, size_t err_len)
     }
     if (n == 0) r->raw_eof = true;
     r->raw_len = (size_t)n;
-    r->raw_offset += (size_t)n;
     return 0;
 }
 
@@ -71,7 +69,6 @@ static struct cli_reader *reader_new(FILE *f, bool own, char *err, size_t err_le
         }
         if (n == 0) r->raw_eof = true;
         r->raw_len += (size_t)n;
-        r->raw_offset += (size_t)n;
     }
     r->bzip2 = r->raw_len >= 3 && !memcmp(r->raw, "BZh", 3);
     return r;
@@ -109,11 +106,6 @@ void cli_reader_close(struct cli_reader *r)
 bool cli_reader_is_bzip2(const struct cli_reader *r)
 {
     return r->bzip2;
-}
-
-uint64_t cli_reader_raw_offset(const struct cli_reader *r)
-{
-    return r->raw_offset - (r->raw_len - r->raw_pos);
 }
 
 static const char *bz_reason(int rc)

@@ -38,7 +38,4 @@ int cli_reader_line(struct cli_reader *r, struct buf *line, char *err, size_t er
 /* Appends everything left to out. Returns 0, or -1 with a message (read error, out's limit). */
 int cli_reader_rest(struct cli_reader *r, struct buf *out, char *err, size_t err_len);
 
-/* Bytes of the underlying file consumed so far (compressed bytes for bzip2), for progress. */
-uint64_t cli_reader_raw_offset(const struct cli_reader *r);
-
 #endif
