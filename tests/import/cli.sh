@@ -110,6 +110,22 @@ run export-int 0 "$REGIE" export --db "$tmp/int.db" --out "$tmp/eint"
   fail "interrupted import reported '$stored' stored, the database has $(lines "$tmp/eint/Basic.ndjson")"
 grep -q '"id":"late"' "$tmp/eint/Basic.ndjson" && fail "a line after the interrupt was stored"
 
+# ---- an export killed while writing (SIGXFSZ past a 100 KiB file size limit: room for SQLite's
+# 32 KiB shared-memory file, not for the ~180 KiB Basic.ndjson) leaves the last complete file
+# under the final name, never a half one ----
+cp "$tmp/eint/Basic.ndjson" "$tmp/basic.before"
+if [ "$(wc -c <"$tmp/basic.before")" -gt 150000 ]; then
+  (ulimit -f 100 && exec "$REGIE" export --db "$tmp/int.db" --out "$tmp/eint") >/dev/null 2>&1
+  st=$?
+  [ "$st" -gt 128 ] || fail "export under a 100 KiB file limit: exit $st, want death by SIGXFSZ"
+  ls -A "$tmp/eint" | grep -q '^\.Basic\.ndjson\.tmp' ||
+    fail "the killed export did not die while writing its temporary file: $(ls -A "$tmp/eint")"
+  cmp -s "$tmp/basic.before" "$tmp/eint/Basic.ndjson" ||
+    fail "a killed export changed Basic.ndjson under its final name"
+else
+  fail "interrupt test stored too little to test a killed export"
+fi
+
 # ---- errors: the import goes on after each ----
 printf '{\n  "resourceType": "Patient",\n  "id": "p1",\n}\n' >"$tmp/bad.json"
 run errors 1 "$REGIE" import --db "$tmp/d.db" "$tmp/missing.json" "$tmp/bad.json" \
