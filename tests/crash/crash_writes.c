@@ -1,6 +1,6 @@
 /* Crash durability: concurrent writers against a real regie, SIGKILL at a random moment, restart on
  * the same database, and every write the server acknowledged must be there, byte for byte, with the
- * database intact. Three kill cycles per run.
+ * database intact. Three kill cycles per run, then one SIGTERM under load (exit 0, nothing lost).
  *
  *   crash_writes REGIE_BINARY
  *
@@ -223,9 +223,10 @@ struct totals {
     size_t nunknown;
 };
 
-/* Writers for a random 1-3 s, then SIGKILL. Acknowledged writes join all. */
-static void run_cycle(struct regie_proc *p, int cycle, int nthreads, struct ledger *all,
-                      struct totals *t)
+/* Writers for a random 1-3 s, then SIGKILL (or, when term, SIGTERM under load, which must end in
+ * exit status 0). Acknowledged writes join all. Returns 0, or -1 when a SIGTERM went wrong. */
+static int run_cycle(struct regie_proc *p, int cycle, bool term, int nthreads, struct ledger *all,
+                     struct totals *t)
 {
     atomic_bool killed = false;
     struct writer w[CRASH_MAX_THREADS];
@@ -236,7 +237,16 @@ static void run_cycle(struct regie_proc *p, int cycle, int nthreads, struct ledg
     long delay = 1000 + rand() % 2001;
     sleep_ms(delay);
     atomic_store(&killed, true);
-    proc_kill(p);
+    int rc = 0;
+    if (term) {
+        int status = proc_stop(p, 30);
+        if (status != 0) {
+            fprintf(stderr, "crash: SIGTERM under load: exit status %d, expected 0\n", status);
+            rc = -1;
+        }
+    } else {
+        proc_kill(p);
+    }
     size_t before = all->n;
     for (int i = 0; i < nthreads; i++) {
         pthread_join(w[i].th, NULL);
@@ -255,8 +265,9 @@ static void run_cycle(struct regie_proc *p, int cycle, int nthreads, struct ledg
         if (ledger_merge(all, &w[i].acks) != 0) abort();
         ledger_free(&w[i].acks);
     }
-    printf("crash: cycle %d: killed after %ld ms, %zu writes acknowledged\n", cycle, delay,
-           all->n - before);
+    printf("crash: cycle %d: %s after %ld ms, %zu writes acknowledged\n", cycle,
+           term ? "SIGTERM" : "SIGKILL", delay, all->n - before);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -269,7 +280,8 @@ int main(int argc, char **argv)
         (unsigned)env_long("REGIE_CRASH_SEED", (long)(time(NULL) ^ getpid()), 0, 0x7fffffff);
     int nthreads = (int)env_long("REGIE_CRASH_THREADS", 4, 1, CRASH_MAX_THREADS);
     srand(seed);
-    printf("crash: seed %u, %d writers, %d kill cycles\n", seed, nthreads, CRASH_CYCLES);
+    printf("crash: seed %u, %d writers, %d kill cycles and one SIGTERM under load\n", seed,
+           nthreads, CRASH_CYCLES);
     fflush(stdout);
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
@@ -283,7 +295,7 @@ int main(int argc, char **argv)
 
     struct ledger all = {0};
     struct totals t = {0};
-    t.unknown = calloc((size_t)CRASH_CYCLES * CRASH_MAX_THREADS * CRASH_UNKNOWN_PER_WRITER,
+    t.unknown = calloc((size_t)(CRASH_CYCLES + 1) * CRASH_MAX_THREADS * CRASH_UNKNOWN_PER_WRITER,
                        CRASH_TX_PREFIX_MAX);
     if (!t.unknown) abort();
     size_t problems = 0;
@@ -291,8 +303,8 @@ int main(int argc, char **argv)
     CURL *curl = curl_easy_init();
     int failed = proc_start(&p, argv[1], db, NULL, 0, log, CRASH_START_TIMEOUT_S, err, sizeof err);
     if (failed) fprintf(stderr, "crash: server did not start: %s\n", err);
-    for (int cycle = 1; cycle <= CRASH_CYCLES && !failed; cycle++) {
-        run_cycle(&p, cycle, nthreads, &all, &t);
+    for (int cycle = 1; cycle <= CRASH_CYCLES + 1 && !failed; cycle++) {
+        if (run_cycle(&p, cycle, cycle > CRASH_CYCLES, nthreads, &all, &t) != 0) failed = 1;
         if (integrity_ok(db) != 0) failed = 1;
         if (proc_start(&p, argv[1], db, NULL, 0, log, CRASH_START_TIMEOUT_S, err, sizeof err)) {
             fprintf(stderr, "crash: restart after kill %d failed: %s\n", cycle, err);
