@@ -25,3 +25,7 @@ target_link_libraries(scenario_selftest PRIVATE regie_util PkgConfig::JSONC PkgC
 set_target_properties(scenario_selftest PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_test(NAME scenario/runner_selftest COMMAND scenario_selftest)
 set_tests_properties(scenario/runner_selftest PROPERTIES LABELS "scenario;san")
+
+# A stalled client is cut off by --idle-timeout while everyone else is served.
+add_test(NAME scenario/slow_client COMMAND ${scen_dir}/slow_client.sh $<TARGET_FILE:regie>)
+set_tests_properties(scenario/slow_client PROPERTIES LABELS "scenario;san" TIMEOUT 120)
