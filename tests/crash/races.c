@@ -6,7 +6,8 @@
  *
  * Rounds: If-Match updates (one 200, the rest 412), conditional creates (one 201, the rest 200 with
  * the same id), conditional updates on nothing yet (one 201, the rest 200, one resource, every
- * version used once), and update-as-create of one new id (likewise). */
+ * version used once), update-as-create of one new id (likewise), and conditional creates inside
+ * transactions (one entry created, the rest matched). */
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <pthread.h>
@@ -22,13 +23,20 @@
 #define RACE_ROUNDS    15
 #define RACE_TIMEOUT_S 30
 
-enum race_kind { RACE_IF_MATCH, RACE_COND_CREATE, RACE_COND_UPDATE, RACE_UPDATE_CREATE };
+enum race_kind {
+    RACE_IF_MATCH,
+    RACE_COND_CREATE,
+    RACE_COND_UPDATE,
+    RACE_UPDATE_CREATE,
+    RACE_TX_COND_CREATE
+};
 
 struct racer {
     pthread_t th;
     int idx;
     CURL *curl;
     struct client_resp resp;
+    char tx_id[80]; /* for transactions: the id in the entry's response location */
     /* set per round by main */
     enum race_kind kind;
     int round;
@@ -38,6 +46,22 @@ struct racer {
     pthread_barrier_t *done;
     int quit;
 };
+
+/* A transaction's answer counts as its one entry's: status from "201 Created", id from location. */
+static void tx_outcome(struct racer *r)
+{
+    json_object *b = json_tokener_parse(r->resp.body.data ? r->resp.body.data : "");
+    json_object *resp = json_object_object_get(
+        json_object_array_get_idx(json_object_object_get(b, "entry"), 0), "response");
+    const char *status = json_object_get_string(json_object_object_get(resp, "status"));
+    const char *loc = json_object_get_string(json_object_object_get(resp, "location"));
+    r->resp.status = status ? strtol(status, NULL, 10) : 0;
+    const char *hist = loc ? strstr(loc, "/_history/") : NULL;
+    const char *s = hist;
+    while (s && s > loc && s[-1] != '/') s--;
+    if (hist) snprintf(r->tx_id, sizeof r->tx_id, "%.*s", (int)(hist - s), s);
+    json_object_put(b);
+}
 
 static void race_once(struct racer *r)
 {
@@ -71,6 +95,17 @@ static void race_once(struct racer *r)
                  "\"cu-%d\"}],\"name\":[{\"family\":\"t%d\"}]}",
                  r->round, r->idx);
         break;
+    case RACE_TX_COND_CREATE:
+        method = "POST";
+        snprintf(url, sizeof url, "%s", r->base);
+        snprintf(
+            body, sizeof body,
+            "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[{\"resource\":"
+            "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"urn:race\",\"value\":"
+            "\"tx-%d\"}]},\"request\":{\"method\":\"POST\",\"url\":\"Patient\",\"ifNoneExist\":"
+            "\"identifier=urn:race|tx-%d\"}}]}",
+            r->round, r->round);
+        break;
     case RACE_UPDATE_CREATE:
         snprintf(url, sizeof url, "%s/Patient/race-uc-%d", r->base, r->round);
         snprintf(
@@ -82,6 +117,8 @@ static void race_once(struct racer *r)
     if (client_request(r->curl, method, url, h, body, strlen(body), RACE_TIMEOUT_S, &r->resp) != 0)
         r->resp.status = 0;
     curl_slist_free_all(h);
+    r->tx_id[0] = '\0';
+    if (r->kind == RACE_TX_COND_CREATE && r->resp.status == 200) tx_outcome(r);
 }
 
 static void *racer_main(void *arg)
@@ -131,7 +168,7 @@ static long current_version(CURL *curl, const char *base, const char *id)
 static const char *kind_name(enum race_kind k)
 {
     static const char *names[] = {"If-Match update", "conditional create", "conditional update",
-                                  "update-as-create"};
+                                  "update-as-create", "conditional create in a transaction"};
     return names[k];
 }
 
@@ -156,7 +193,10 @@ static int check_round(struct racer *rs, enum race_kind kind, int round, CURL *c
         }
         if ((st == 200 || st == 201) && kind != RACE_IF_MATCH) {
             char id[80];
-            location_id(&rs[i].resp, id, sizeof id);
+            if (rs[i].tx_id[0])
+                snprintf(id, sizeof id, "%s", rs[i].tx_id);
+            else
+                location_id(&rs[i].resp, id, sizeof id);
             if (!first_id[0]) snprintf(first_id, sizeof first_id, "%s", id);
             if (strcmp(id, first_id) != 0) {
                 fprintf(stderr, "races: %s round %d: two resources: %s and %s\n", kind_name(kind),
@@ -164,7 +204,8 @@ static int check_round(struct racer *rs, enum race_kind kind, int round, CURL *c
                 bad++;
             }
             /* Conditional update and update-as-create: every client wrote one version. */
-            if (kind != RACE_COND_CREATE && v >= 1 && v <= RACE_THREADS) {
+            if (kind != RACE_COND_CREATE && kind != RACE_TX_COND_CREATE && v >= 1 &&
+                v <= RACE_THREADS) {
                 if (versions[v]) {
                     fprintf(stderr, "races: %s round %d: version %ld acknowledged twice\n",
                             kind_name(kind), round, v);
@@ -187,7 +228,7 @@ static int check_round(struct racer *rs, enum race_kind kind, int round, CURL *c
             bad++;
         }
         *if_match = now;
-    } else if (kind != RACE_COND_CREATE && first_id[0]) {
+    } else if (kind != RACE_COND_CREATE && kind != RACE_TX_COND_CREATE && first_id[0]) {
         long now = current_version(curl, base, first_id);
         if (now != RACE_THREADS) {
             fprintf(stderr, "races: %s round %d: %ld versions, expected %d (a write was lost)\n",
@@ -242,7 +283,7 @@ int main(int argc, char **argv)
         pthread_create(&rs[i].th, NULL, racer_main, &rs[i]);
     }
     int rounds = 0;
-    for (int k = RACE_IF_MATCH; k <= RACE_UPDATE_CREATE && !bad; k++) {
+    for (int k = RACE_IF_MATCH; k <= RACE_TX_COND_CREATE && !bad; k++) {
         for (int round = 1; round <= RACE_ROUNDS; round++) {
             for (int i = 0; i < RACE_THREADS; i++) {
                 rs[i].kind = (enum race_kind)k;
