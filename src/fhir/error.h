@@ -14,6 +14,7 @@
 #define RG_ERRORS(X)                                                                               \
     X(RG_OK, 200, "informational", "ok")                                                           \
     X(RG_E_BODY_TOO_LARGE, 413, "too-costly", "request body larger than allowed")                  \
+    X(RG_E_HEADERS_TOO_LARGE, 431, "too-costly", "request headers larger than allowed")            \
     X(RG_E_URI_TOO_LONG, 414, "too-costly", "request target longer than allowed")                  \
     X(RG_E_JSON_SYNTAX, 400, "structure", "body is not valid JSON")                                \
     X(RG_E_JSON_DEPTH, 400, "too-costly", "JSON nested too deeply")                                \

@@ -209,11 +209,29 @@ static bool upload_expected(struct MHD_Connection *mhd)
            NULL;
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    size_t *total = cls;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
 /* Route lookup on the first call. Returns false when an error reply is due (c->early set). */
 static bool start(struct http_conn *c, const char *method, char *why, size_t why_len)
 {
     if (c->early != RG_OK) {
         snprintf(why, why_len, "request target too long");
+        return false;
+    }
+    /* MHD's memory pool must hold more than the headers, so it lets somewhat more through than
+     * the documented limit; the limit itself is enforced here, on what was actually received. */
+    size_t header_bytes = c->target.len;
+    MHD_get_connection_values(c->mhd, MHD_HEADER_KIND, add_header_size, &header_bytes);
+    if (header_bytes > c->srv->limits.header_max) {
+        c->early = RG_E_HEADERS_TOO_LARGE;
+        snprintf(why, why_len, "request line and headers of %zu bytes exceed the limit of %zu",
+                 header_bytes, c->srv->limits.header_max);
         return false;
     }
     switch (http_path_split(&c->path, c->target.data, c->path_len)) {

@@ -8,8 +8,12 @@
 #include "fhir/model.h"
 #include "json/jsonx.h"
 #include "rest/bundle.h"
+#include "util/buf.h"
 #include "util/log.h"
 #include "util/uuid.h"
+
+/* The largest narrative div rewritten for placeholder links (FHIR strings stop at 1 MB). */
+#define REST_NARRATIVE_MAX (1u << 20)
 
 enum rg_err bundle_entry_fail(struct bundle *b, size_t i, struct rg_fail *f, const char *sub)
 {
@@ -33,6 +37,12 @@ enum rg_err bundle_entry_fail(struct bundle *b, size_t i, struct rg_fail *f, con
         b->e[i].fail = *f;
     }
     return f->code;
+}
+
+/* urn:uuid: and urn:oid: fullUrls stand for resources that get their id in this Bundle. */
+static bool is_placeholder(const char *url)
+{
+    return !strncmp(url, "urn:uuid:", 9) || !strncmp(url, "urn:oid:", 8);
 }
 
 static enum rg_err parse_entry(struct bundle *b, size_t i, json_object *entry)
@@ -88,7 +98,8 @@ static enum rg_err parse_entry(struct bundle *b, size_t i, json_object *entry)
             return bundle_entry_fail(b, i, &f, ".request.ifNoneExist");
     }
     const char *im = jsonx_get_str(req, "ifMatch");
-    if (im && be->phase == BPHASE_PUT && !rest_parse_etag(im, &op->if_match)) {
+    if (im && (be->phase == BPHASE_PUT || be->phase == BPHASE_DELETE) &&
+        !rest_parse_etag(im, &op->if_match)) {
         rg_fail_set(&f, RG_E_BAD_ETAG, NULL, "ifMatch must look like W/\"3\"");
         return bundle_entry_fail(b, i, &f, ".request.ifMatch");
     }
@@ -118,7 +129,9 @@ static enum rg_err parse_entry(struct bundle *b, size_t i, json_object *entry)
         }
     }
     const char *full = jsonx_get_str(entry, "fullUrl");
-    if (full && (!strncmp(full, "urn:uuid:", 9) || !strncmp(full, "urn:oid:", 8)) &&
+    /* Every fullUrl of a written entry names it: urn:uuid:/urn:oid: placeholders, and absolute
+     * URLs too (FHIR transaction rules: references to an entry's fullUrl become Type/id). */
+    if (full && (is_placeholder(full) || strstr(full, "://")) &&
         (be->phase == BPHASE_POST || be->phase == BPHASE_PUT)) {
         int r = rest_strmap_put(&b->urls, full, i);
         if (r != 0) {
@@ -193,8 +206,9 @@ static int plan_ref(void *ctx, json_object *holder, const char *ref)
     struct refwalk *w = ctx;
     struct bundle *b = w->b;
     const char *q;
-    if (!strncmp(ref, "urn:uuid:", 9) || !strncmp(ref, "urn:oid:", 8)) {
-        size_t j;
+    bool placeholder = is_placeholder(ref);
+    size_t j;
+    if (placeholder || (strstr(ref, "://") && rest_strmap_get(&b->urls, ref, &j))) {
         if (!rest_strmap_get(&b->urls, ref, &j) || b->e[j].failed) {
             rg_fail_set(&w->f, RG_E_UNRESOLVED_REFERENCE, NULL,
                         "%.100s names no resource written by this Bundle", ref);
@@ -210,12 +224,53 @@ static int plan_ref(void *ctx, json_object *holder, const char *ref)
     return 0;
 }
 
+/* FHIR transaction rules also rewrite placeholder links in the narrative (<a href="urn:uuid:...">).
+ * A placeholder in the div that names a written entry whose id is known now becomes Type/id;
+ * one whose id a condition decides later, or that names nothing, is left as written. */
+static int rewrite_narrative(struct bundle *b, json_object *resource)
+{
+    json_object *text = jsonx_get(resource, "text");
+    const char *div = jsonx_get_str(text, "div");
+    if (!div || !strstr(div, "urn:")) return 0;
+    struct buf out;
+    buf_init(&out, REST_NARRATIVE_MAX);
+    bool changed = false;
+    const char *p = div;
+    for (const char *u; (u = strstr(p, "urn:"));) {
+        size_t n = strcspn(u, "\"'<> \t\r\n");
+        char key[256];
+        size_t j;
+        buf_append(&out, p, (size_t)(u - p));
+        if (n < sizeof key) {
+            memcpy(key, u, n);
+            key[n] = '\0';
+        } else {
+            key[0] = '\0';
+        }
+        if (key[0] && is_placeholder(key) && rest_strmap_get(&b->urls, key, &j) &&
+            !b->e[j].failed && !b->e[j].op.by_cond) {
+            buf_printf(&out, "%s/%s", b->e[j].op.type, b->e[j].op.id);
+            changed = true;
+        } else {
+            buf_append(&out, u, n ? n : 4);
+        }
+        p = u + (n ? n : 4);
+    }
+    buf_append_str(&out, p);
+    if (out.overflowed) return -1;
+    if (changed)
+        json_object_object_add(text, "div", json_object_new_string_len(out.data, (int)out.len));
+    buf_free(&out);
+    return 0;
+}
+
 static enum rg_err plan_entry(struct bundle *b, size_t i)
 {
     struct bentry *be = &b->e[i];
     struct refwalk w = {.b = b, .i = i};
     be->fix_first = b->nfix;
     int rc = rest_refs_walk(be->resource, plan_ref, &w);
+    if (!rc) rc = rewrite_narrative(b, be->resource);
     be->nfix = b->nfix - be->fix_first;
     if (rc < 0) rg_fail_set(&w.f, RG_E_INTERNAL, NULL, "out of memory");
     if (rc) return bundle_entry_fail(b, i, &w.f, ".resource");

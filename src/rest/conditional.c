@@ -36,6 +36,30 @@ static char *decode(const char *s, size_t n, char *text, size_t *used)
     return out;
 }
 
+/* FHIR search escapes ',' '|' '$' and '\\' in values with a backslash (search.html#escaping).
+ * Finds the first unescaped c in s, or NULL. */
+static char *find_unescaped(char *s, char c)
+{
+    for (; *s; s++) {
+        if (*s == '\\' && s[1])
+            s++;
+        else if (*s == c)
+            return s;
+    }
+    return NULL;
+}
+
+/* Removes the escaping backslashes in place. */
+static void unescape(char *s)
+{
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '\\' && s[1]) s++;
+        *o++ = *s;
+    }
+    *o = '\0';
+}
+
 enum rg_err rest_cond_parse(const char *query, size_t len, struct rest_cond *out, struct rg_fail *f)
 {
     out->n = 0;
@@ -58,17 +82,28 @@ enum rg_err rest_cond_parse(const char *query, size_t len, struct rest_cond *out
                                    REST_COND_MAX);
             if (!value || !*value)
                 return rg_fail_set(f, RG_E_BAD_QUERY, NULL, "condition %.64s has no value", name);
+            /* A comma is OR in FHIR search; matching only the first value would silently
+             * create a duplicate, so refuse it until search lands. */
+            if (find_unescaped(value, ','))
+                return rg_fail_set(f, RG_E_BAD_QUERY, NULL,
+                                   "condition %.64s: a comma (OR of values) is not supported "
+                                   "until search lands",
+                                   name);
             struct store_cond *c = &out->c[out->n];
             if (!strcmp(name, "_id")) {
+                unescape(value);
                 *c = (struct store_cond){.param = "_id", .system = NULL, .code = value};
             } else if (!strcmp(name, "identifier")) {
-                char *bar = strchr(value, '|');
+                char *bar = find_unescaped(value, '|');
                 c->param = "identifier";
                 if (!bar) {
+                    unescape(value);
                     c->system = NULL; /* code: any system */
                     c->code = value;
                 } else {
                     *bar = '\0';
+                    unescape(value);
+                    unescape(bar + 1);
                     c->system = value; /* "|code": "" means no system */
                     c->code = bar[1] ? bar + 1 : NULL;
                     if (!c->system[0] && !c->code)

@@ -8,6 +8,12 @@ static void run_delete(struct http_request *req, struct http_reply *rep, struct 
 {
     struct rest_ctx *rc = rest_ctx_of(req);
     struct rg_fail f = {0};
+    const char *im = http_header(req, "If-Match");
+    if (im && !rest_parse_etag(im, &op->if_match)) {
+        rg_fail_set(&f, RG_E_BAD_ETAG, NULL, "If-Match must look like W/\"3\"");
+        rest_reply_fail(rep, &f);
+        return;
+    }
     enum rg_err e = rest_op_prepare(op, &f);
     if (e == RG_OK) e = rest_op_write(rc, op, &f);
     if (e != RG_OK) {

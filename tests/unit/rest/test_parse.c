@@ -89,6 +89,14 @@ static void conditions_supported(void **state)
 
     assert_int_equal(cond("identifier=a+b", &c, &f), RG_OK);
     assert_string_equal(c.c[0].code, "a b");
+
+    /* Search escaping: \, and \| are part of the value, not OR or the system separator. */
+    assert_int_equal(cond("identifier=urn:x%7Ca%5C%2Cb", &c, &f), RG_OK);
+    assert_string_equal(c.c[0].system, "urn:x");
+    assert_string_equal(c.c[0].code, "a,b");
+    assert_int_equal(cond("identifier=a%5C%7Cb", &c, &f), RG_OK);
+    assert_null(c.c[0].system);
+    assert_string_equal(c.c[0].code, "a|b");
 }
 
 static void conditions_refused(void **state)
@@ -106,6 +114,10 @@ static void conditions_refused(void **state)
     assert_int_equal(cond("identifier=%zz", &c, &f), RG_E_BAD_QUERY);
     assert_int_equal(cond("identifier=a%00b", &c, &f), RG_E_BAD_QUERY);
     assert_int_equal(cond("identifier=a%2", &c, &f), RG_E_BAD_QUERY);
+    /* A comma is OR: matching one value only would create duplicates, so it is refused. */
+    assert_int_equal(cond("identifier=s|1,s|2", &c, &f), RG_E_BAD_QUERY);
+    assert_non_null(strstr(f.detail, "comma"));
+    assert_int_equal(cond("_id=a%2Cb", &c, &f), RG_E_BAD_QUERY);
     char big[3000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
