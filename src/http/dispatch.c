@@ -3,6 +3,7 @@
  * upload in chunks (kept within the route's limit), then the final call: parse the query,
  * negotiate, parse the body, call the handler and queue its reply. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +411,11 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
     req->app = c->srv->app;
     req->priv = c;
     reply_reset(c);
+    /* Large bodies (big Bundles) are handled a few at a time: their parsed trees are what the
+     * server's memory is made of, and the single writer would serialise them anyway. */
+    bool large = c->body.len > c->srv->limits.large_body;
+    if (large)
+        while (sem_wait(&c->srv->large_slots) != 0) continue; /* EINTR only */
     bool ok = parse_params(c);
     req->nparams = c->params.n;
     if (ok && rt->fhir) ok = negotiate(c);
@@ -422,6 +428,19 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
             c->rep.pretty = false;
             http_reply_error(&c->rep, RG_E_INTERNAL, "%s", "the endpoint produced no reply");
         }
+    }
+    if (large) {
+        /* The handler is done with its input: give the memory back before the next large
+         * request may start, and return freed heap to the system. */
+        if (req->json) {
+            json_object_put(req->json);
+            req->json = NULL;
+        }
+        req->body = NULL;
+        req->body_len = 0;
+        buf_free(&c->body);
+        malloc_trim(0);
+        sem_post(&c->srv->large_slots);
     }
     return queue_reply(c, method);
 }

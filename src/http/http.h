@@ -101,6 +101,9 @@ struct http_limits {
     unsigned idle_timeout_s;  /* close a connection idle this long (default 30) */
     unsigned threads;         /* worker threads (default 8) */
     size_t header_max;        /* request line + headers, bytes (default 32 KiB) */
+    size_t large_body;        /* a body above this many bytes is "large" (default 1 MiB) */
+    unsigned large_max;       /* large requests handled at once; others wait (default 1). A parsed
+                                 JSON tree is ~10x its text, so this bounds the server's memory */
 };
 
 void http_limits_defaults(struct http_limits *l);

@@ -4,6 +4,7 @@
 #define REGIE_HTTP_INTERNAL_H
 
 #include <microhttpd.h>
+#include <semaphore.h>
 #include <stdint.h>
 
 #include "http/http.h"
@@ -17,6 +18,7 @@ struct http_server {
     void *app;
     struct http_limits limits;
     uint16_t port;
+    sem_t large_slots; /* limits.large_max permits for requests with a large body */
 };
 
 enum http_stage {

@@ -12,6 +12,8 @@ void http_limits_defaults(struct http_limits *l)
     l->idle_timeout_s = 30;
     l->threads = 8;
     l->header_max = 32u << 10;
+    l->large_body = 1u << 20;
+    l->large_max = 1;
 }
 
 bool http_host_is_loopback(const char *host)

@@ -117,8 +117,20 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
         if (l->threads == 0) l->threads = d.threads;
         if (l->header_max == 0) l->header_max = d.header_max;
     }
+    if (l->large_body == 0 || l->large_max == 0) {
+        struct http_limits d;
+        http_limits_defaults(&d);
+        if (l->large_body == 0) l->large_body = d.large_body;
+        if (l->large_max == 0) l->large_max = d.large_max;
+    }
+    if (sem_init(&srv->large_slots, 0, l->large_max) != 0) {
+        snprintf(err, err_len, "cannot create the large-request gate");
+        free(srv);
+        return NULL;
+    }
     srv->router = http_router_new(cfg->routes, cfg->nroutes, err, err_len);
     if (!srv->router) {
+        sem_destroy(&srv->large_slots);
         free(srv);
         return NULL;
     }
@@ -126,6 +138,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
     int fd = open_listener(cfg->host, cfg->port, &v6, err, err_len);
     if (fd < 0) {
         http_router_free(srv->router);
+        sem_destroy(&srv->large_slots);
         free(srv);
         return NULL;
     }
@@ -156,6 +169,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
                  (unsigned)srv->port);
         close(fd);
         http_router_free(srv->router);
+        sem_destroy(&srv->large_slots);
         free(srv);
         return NULL;
     }
@@ -175,5 +189,6 @@ void http_server_stop(struct http_server *srv)
     /* Closes the listening socket too (MHD owns it once handed over). */
     MHD_stop_daemon(srv->daemon);
     http_router_free(srv->router);
+    sem_destroy(&srv->large_slots);
     free(srv);
 }

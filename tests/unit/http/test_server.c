@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +489,73 @@ static void oversized_headers_are_refused(void **state)
     assert_true(r.status == 431 || r.status == 413 || r.status == 400);
 }
 
+/* ---- the large-request gate ---- */
+
+static atomic_int slow_in_flight, slow_max_in_flight;
+
+static void h_slow(struct http_request *req, struct http_reply *rep)
+{
+    int now = atomic_fetch_add(&slow_in_flight, 1) + 1;
+    int seen = atomic_load(&slow_max_in_flight);
+    while (now > seen && !atomic_compare_exchange_weak(&slow_max_in_flight, &seen, now)) continue;
+    usleep(100 * 1000);
+    atomic_fetch_sub(&slow_in_flight, 1);
+    http_reply_empty(rep, 204);
+}
+
+static const struct http_route slow_routes[] = {
+    {.method = "POST", .pattern = "/slow", .handler = h_slow, .body = HTTP_BODY_RAW}};
+
+static void *post_slow(void *arg)
+{
+    size_t body_len = (size_t)(uintptr_t)arg;
+    char req[512];
+    int k = snprintf(req, sizeof req,
+                     "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n", body_len);
+    memset(req + k, 'x', body_len);
+    struct resp *r = malloc(sizeof *r);
+    roundtrip(req, (size_t)k + body_len, r);
+    int status = r->status;
+    free(r);
+    return (void *)(intptr_t)status;
+}
+
+/* Runs 4 simultaneous POSTs with bodies of body_len bytes against a server whose "large" threshold
+ * is 32 bytes and that handles one large request at a time; returns the most seen in the handler
+ * at once. */
+static int max_parallel(size_t body_len)
+{
+    struct http_server_config cfg = {.host = "127.0.0.1", .routes = slow_routes, .nroutes = 1};
+    http_limits_defaults(&cfg.limits);
+    cfg.limits.threads = 4;
+    cfg.limits.large_body = 32;
+    cfg.limits.large_max = 1;
+    char err[256] = "";
+    struct http_server *s = http_server_start(&cfg, err, sizeof err);
+    assert_non_null(s);
+    uint16_t saved = port;
+    port = http_server_port(s);
+    atomic_store(&slow_max_in_flight, 0);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, post_slow, (void *)(uintptr_t)body_len), 0);
+    for (int i = 0; i < 4; i++) {
+        void *status;
+        pthread_join(t[i], &status);
+        assert_int_equal((int)(intptr_t)status, 204);
+    }
+    port = saved;
+    http_server_stop(s);
+    return atomic_load(&slow_max_in_flight);
+}
+
+static void large_requests_are_handled_one_at_a_time(void **state)
+{
+    assert_int_equal(max_parallel(100), 1);
+    /* Small requests are not gated: with 4 worker threads they overlap. */
+    assert_true(max_parallel(8) > 1);
+}
+
 static void second_server_on_same_port_fails(void **state)
 {
     struct http_server_config cfg = {
@@ -558,6 +627,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(get_200_with_body),
+        cmocka_unit_test(large_requests_are_handled_one_at_a_time),
         cmocka_unit_test(path_args_are_decoded_per_segment),
         cmocka_unit_test(unknown_path_is_404),
         cmocka_unit_test(other_method_is_405_with_allow),
