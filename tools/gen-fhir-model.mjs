@@ -6,7 +6,8 @@
 // Table layout (src/fhir/model_tables.h): every "node" (a resource, a datatype or a nested element)
 // has its elements sorted by JSON name so the validator can binary-search them. A choice element
 // `value[x]` becomes one entry per type (valueQuantity, valueString ...) sharing a group number, so
-// "at most one variant" and "required" are checked per group.
+// "at most one variant" and "required" are checked per group. A `code` element with a required
+// binding points at one shared, sorted code list per value set (from valuesets.json).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -76,6 +77,97 @@ function fhirType(t) {
 const cap = (s) => s[0].toUpperCase() + s.slice(1);
 let maxGroups = 0;
 
+// ---------------------------------------------------------------------------
+// Required bindings of `code` elements: the value set's codes, when they can be listed exactly.
+// Anything that cannot be enumerated (unknown system, a filter, a partial code system) is left
+// unchecked: refusing valid data is worse than accepting a code the spec would refuse.
+const terminology = load('valuesets.json').entry.map((e) => e.resource).filter(Boolean);
+const vsByUrl = new Map();
+const csByUrl = new Map();
+for (const r of terminology) {
+  if (r.resourceType === 'ValueSet') vsByUrl.set(r.url, r);
+  else if (r.resourceType === 'CodeSystem') csByUrl.set(r.url, r);
+}
+const stripVersion = (u) => (u.includes('|') ? u.slice(0, u.indexOf('|')) : u);
+
+function systemCodes(url) {
+  const cs = csByUrl.get(url);
+  if (!cs || cs.content !== 'complete' || !cs.concept) return null;
+  const out = [];
+  const walk = (list) => {
+    for (const k of list) {
+      out.push(k.code);
+      if (k.concept) walk(k.concept);
+    }
+  };
+  walk(cs.concept);
+  return out;
+}
+
+// The codes one include/exclude entry names, or null when they cannot be listed exactly.
+function entryCodes(inc, depth) {
+  if (inc.filter && inc.filter.length) return null;
+  let codes = null;
+  if (inc.system) {
+    codes = inc.concept ? inc.concept.map((k) => k.code) : systemCodes(inc.system);
+    if (!codes) return null;
+  }
+  for (const ref of inc.valueSet || []) {
+    const other = expandValueSet(stripVersion(ref), depth + 1);
+    if (!other) return null;
+    // A system together with value sets means their intersection.
+    codes = codes ? codes.filter((k) => other.includes(k)) : [...other];
+  }
+  return codes;
+}
+
+const expansions = new Map(); // url -> sorted codes or null
+function expandValueSet(url, depth = 0) {
+  if (expansions.has(url)) return expansions.get(url);
+  if (depth > 8) return null;
+  const vs = vsByUrl.get(url);
+  let codes = null;
+  if (vs && vs.compose && vs.compose.include) {
+    const set = new Set();
+    let ok = true;
+    for (const inc of vs.compose.include) {
+      const got = entryCodes(inc, depth);
+      if (!got) ok = false;
+      else for (const k of got) set.add(k);
+    }
+    for (const exc of vs.compose.exclude || []) {
+      const got = entryCodes(exc, depth);
+      if (!got) ok = false;
+      else for (const k of got) set.delete(k);
+    }
+    if (ok && set.size) codes = [...set].sort(cmp);
+  }
+  expansions.set(url, codes);
+  return codes;
+}
+
+const valueSets = []; // { url, codes }, in first-use order
+const valueSetIndex = new Map(); // url -> index into valueSets
+const unenumerable = new Set();
+let boundElements = 0;
+// 1 + the index of the value set e's required binding names, or 0 when it is not checked.
+function bindingFor(e) {
+  const b = e.binding;
+  if (!b || b.strength !== 'required' || !b.valueSet) return 0;
+  const url = stripVersion(b.valueSet);
+  const codes = expandValueSet(url);
+  if (!codes) {
+    unenumerable.add(url);
+    return 0;
+  }
+  if (!valueSetIndex.has(url)) {
+    valueSetIndex.set(url, valueSets.length);
+    valueSets.push({ url, codes });
+  }
+  boundElements++;
+  return valueSetIndex.get(url) + 1;
+}
+
 function buildNode(n) {
   if (n.elems) return;
   n.elems = [];
@@ -114,7 +206,10 @@ function buildNode(n) {
       });
       n.groups[group].choice = choice;
     }
-    for (const v of variants) n.elems.push({ ...v, group, repeats, choice: !!n.groups[group].choice });
+    for (const v of variants) {
+      const vset = v.kind === 'FHIR_K_CODE' ? bindingFor(e) : 0;
+      n.elems.push({ ...v, group, repeats, choice: !!n.groups[group].choice, vset });
+    }
   }
   n.elems.sort((a, b) => cmp(a.name, b.name));
   for (let i = 1; i < n.elems.length; i++)
@@ -181,7 +276,8 @@ for (const n of nodes) {
       const flags = [e.repeats ? 'FHIR_F_REPEATS' : null, e.choice ? 'FHIR_F_CHOICE' : null]
         .filter(Boolean)
         .join(' | ') || '0';
-      c += `    {${q(e.name)}, ${e.kind}, ${flags}, ${e.group}, ${e.node ? e.node.index : 0}},\n`;
+      const node = e.node ? e.node.index : 0;
+      c += `    {${q(e.name)}, ${e.kind}, ${flags}, ${e.group}, ${node}, ${e.vset}},\n`;
     }
     c += '};\n';
   }
@@ -220,6 +316,24 @@ const elementNode = nodeByPath.get('Element');
 if (!elementNode) throw new Error('no Element type');
 c += `const unsigned fhir_gen_element_node = ${elementNode.index};\n`;
 c += `const unsigned fhir_gen_reference_node = ${nodeByPath.get('Reference').index};\n`;
+
+// Value sets: codes sorted in strcmp order (JS sorts by UTF-16 units, which matches byte order for
+// the ASCII codes FHIR uses; checked here) for the validator's binary search.
+if (valueSets.length > 65535) throw new Error('too many value sets for uint16_t');
+c += '\n';
+valueSets.forEach((v, i) => {
+  for (const k of v.codes)
+    if (!/^[\x21-\x7e]+( [\x21-\x7e]+)*$/.test(k)) throw new Error(`odd code ${q(k)} in ${v.url}`);
+  c += `static const char *const v${i}[] = {${v.codes.map(q).join(', ')}};\n`;
+});
+c += 'const struct fhir_valueset fhir_gen_valuesets[] = {\n';
+valueSets.forEach((v, i) => (c += `    {${q(v.url)}, v${i}, ${v.codes.length}},\n`));
+c += '};\n';
+c += `const size_t fhir_gen_valueset_count = ${valueSets.length};\n`;
+console.error(
+  `gen-fhir-model: ${boundElements} code elements with a required binding checked against ` +
+    `${valueSets.length} value sets; not enumerable: ${[...unenumerable].join(" ")}`,
+);
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'fhir_model_gen.c'), c);

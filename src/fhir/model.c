@@ -46,6 +46,37 @@ const struct fhir_elem *fhir_model_find(const struct fhir_node *node, const char
     return NULL;
 }
 
+const struct fhir_valueset *fhir_model_valueset(const struct fhir_elem *e)
+{
+    if (e->kind != FHIR_K_CODE || e->vset == 0 || e->vset > fhir_gen_valueset_count) return NULL;
+    return &fhir_gen_valuesets[e->vset - 1];
+}
+
+/* strcmp order for a counted string against a NUL-terminated one (a code never holds a NUL, so
+ * an input NUL simply sorts low and never matches). */
+static int cmp_counted(const char *a, size_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c) return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+bool fhir_valueset_has(const struct fhir_valueset *vs, const char *code, size_t len)
+{
+    size_t lo = 0, hi = vs->n_codes;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp_counted(code, len, vs->codes[mid]);
+        if (c == 0) return true;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return false;
+}
+
 bool fhir_is_resource_type(const char *name)
 {
     return fhir_model_resource(name) != NULL;

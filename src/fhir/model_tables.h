@@ -46,6 +46,8 @@ struct fhir_elem {
     uint8_t flags;  /* FHIR_F_* */
     uint16_t group; /* index of the snapshot element this name comes from */
     uint16_t node;  /* for FHIR_K_COMPLEX: index into fhir_gen_nodes */
+    uint16_t vset;  /* FHIR_K_CODE with a required binding: 1 + index into fhir_gen_valuesets;
+                       0 when unbound or the value set cannot be listed exactly */
 };
 
 /* A snapshot element with min >= 1; name is as in the definition ("value[x]" for a choice). */
@@ -74,10 +76,19 @@ struct fhir_resource_info {
     const char *const *paths;
 };
 
+/* The codes of a value set that a required binding names, sorted in strcmp order. */
+struct fhir_valueset {
+    const char *url; /* canonical without a version */
+    const char *const *codes;
+    uint16_t n_codes;
+};
+
 extern const struct fhir_node fhir_gen_nodes[];
 extern const size_t fhir_gen_node_count;
 extern const struct fhir_resource_info fhir_gen_resources[];
 extern const size_t fhir_gen_resource_count;
+extern const struct fhir_valueset fhir_gen_valuesets[];
+extern const size_t fhir_gen_valueset_count;
 extern const unsigned fhir_gen_element_node;   /* "Element": id + extension, for `_name` members */
 extern const unsigned fhir_gen_reference_node; /* "Reference": its .reference is checked */
 
@@ -85,5 +96,9 @@ extern const unsigned fhir_gen_reference_node; /* "Reference": its .reference is
 const struct fhir_resource_info *fhir_model_resource(const char *name);
 /* The member named name in node, or NULL. */
 const struct fhir_elem *fhir_model_find(const struct fhir_node *node, const char *name);
+/* The value set e's required binding is checked against, or NULL when it is not checked. */
+const struct fhir_valueset *fhir_model_valueset(const struct fhir_elem *e);
+/* Whether code (len bytes, no NUL needed) is one of vs's codes; case-sensitive. */
+bool fhir_valueset_has(const struct fhir_valueset *vs, const char *code, size_t len);
 
 #endif

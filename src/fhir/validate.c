@@ -106,6 +106,29 @@ static enum rg_err check_reference(struct vctx *c, json_object *ref_obj)
     return rc;
 }
 
+/* A code under a required binding must be one of the value set's codes. The refusal names the
+ * value set and as many of its codes as fit, so the client can see what was meant. */
+static enum rg_err check_code_in(struct vctx *c, const struct fhir_valueset *vs, json_object *v)
+{
+    const char *code = json_object_get_string(v);
+    size_t len = (size_t)json_object_get_string_len(v);
+    if (fhir_valueset_has(vs, code, len)) return RG_OK;
+    char list[320];
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < vs->n_codes; i++) {
+        size_t need = strlen(vs->codes[i]) + (i ? 2 : 0);
+        if (used + need + 5 >= sizeof list) {
+            memcpy(list + used, ", ...", 6);
+            break;
+        }
+        used +=
+            (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", vs->codes[i]);
+    }
+    return fail(c, RG_E_BAD_PRIMITIVE, "\"%.64s%s\" is not in the required value set %s (%s)", code,
+                len > 64 ? "..." : "", vs->url, list);
+}
+
 static enum rg_err check_value(struct vctx *c, const struct fhir_elem *e, json_object *v)
 {
     if (e->kind == FHIR_K_RESOURCE) return check_resource(c, v);
@@ -118,7 +141,10 @@ static enum rg_err check_value(struct vctx *c, const struct fhir_elem *e, json_o
         return rc;
     }
     const char *why = fhir_check_primitive(e->kind, v);
-    return why ? fail(c, RG_E_BAD_PRIMITIVE, "%s", why) : RG_OK;
+    if (why) return fail(c, RG_E_BAD_PRIMITIVE, "%s", why);
+    const struct fhir_valueset *vs = fhir_model_valueset(e);
+    if (vs) return check_code_in(c, vs, v);
+    return RG_OK;
 }
 
 /* Whether obj also holds the primitive-extension sibling "_key" of key. */

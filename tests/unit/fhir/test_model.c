@@ -194,12 +194,68 @@ static void compartment_paths(void **state)
     assert_int_equal(with_paths, 67); /* the CompartmentDefinition's types with parameters */
 }
 
+/* The element a dotted path of member names leads to from a resource type, or NULL. */
+static const struct fhir_elem *elem_at(const char *type, const char *a, const char *b)
+{
+    const struct fhir_resource_info *r = fhir_model_resource(type);
+    assert_non_null(r);
+    const struct fhir_elem *e = fhir_model_find(&fhir_gen_nodes[r->node], a);
+    if (e && b) {
+        assert_int_equal(e->kind, FHIR_K_COMPLEX);
+        e = fhir_model_find(&fhir_gen_nodes[e->node], b);
+    }
+    return e;
+}
+
+static void value_sets(void **state)
+{
+    /* Every list is strictly ascending in strcmp order (binary search needs it), and value sets
+     * are shared rather than repeated per element. */
+    assert_true(fhir_gen_valueset_count > 100);
+    for (size_t i = 0; i < fhir_gen_valueset_count; i++) {
+        const struct fhir_valueset *vs = &fhir_gen_valuesets[i];
+        assert_true(vs->n_codes > 0);
+        assert_null(strchr(vs->url, '|'));
+        for (size_t k = 1; k < vs->n_codes; k++)
+            assert_true(strcmp(vs->codes[k - 1], vs->codes[k]) < 0);
+        for (size_t j = 0; j < i; j++) assert_string_not_equal(vs->url, fhir_gen_valuesets[j].url);
+    }
+
+    const struct fhir_valueset *g = fhir_model_valueset(elem_at("Patient", "gender", NULL));
+    assert_non_null(g);
+    assert_string_equal(g->url, "http://hl7.org/fhir/ValueSet/administrative-gender");
+    assert_int_equal(g->n_codes, 4);
+    assert_true(fhir_valueset_has(g, "female", 6));
+    assert_true(fhir_valueset_has(g, "unknown", 7));
+    assert_false(fhir_valueset_has(g, "Female", 6));
+    assert_false(fhir_valueset_has(g, "femal", 5));
+    assert_false(fhir_valueset_has(g, "female\0", 7));
+    assert_false(fhir_valueset_has(g, "", 0));
+    /* Only len bytes count. */
+    assert_true(fhir_valueset_has(g, "malex", 4));
+    /* Nested elements share the same list. */
+    assert_ptr_equal(fhir_model_valueset(elem_at("Patient", "contact", "gender")), g);
+
+    const struct fhir_valueset *q =
+        fhir_model_valueset(elem_at("Observation", "valueQuantity", "comparator"));
+    assert_non_null(q);
+    assert_int_equal(q->n_codes, 4);
+    assert_true(fhir_valueset_has(q, ">=", 2));
+
+    /* Not checked: a Coding's code, a code without a required binding, mimetypes (not
+     * enumerable), a string. */
+    assert_null(fhir_model_valueset(elem_at("Observation", "code", NULL)));
+    assert_null(fhir_model_valueset(elem_at("Patient", "language", NULL)));
+    assert_null(fhir_model_valueset(elem_at("Binary", "contentType", NULL)));
+    assert_null(fhir_model_valueset(elem_at("Patient", "id", NULL)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resource_types),         cmocka_unit_test(element_tables),
         cmocka_unit_test(compartment_membership), cmocka_unit_test(compartment_of_resources),
-        cmocka_unit_test(compartment_paths),
+        cmocka_unit_test(compartment_paths),      cmocka_unit_test(value_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

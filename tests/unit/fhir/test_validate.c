@@ -316,7 +316,7 @@ static void deep_nesting_is_refused(void **state)
     char *json = malloc(8192);
     assert_non_null(json);
     size_t len =
-        (size_t)snprintf(json, 8192, "{\"resourceType\":\"Questionnaire\",\"status\":\"a\"");
+        (size_t)snprintf(json, 8192, "{\"resourceType\":\"Questionnaire\",\"status\":\"active\"");
     for (int i = 0; i < 100; i++)
         len += (size_t)snprintf(json + len, 8192 - len,
                                 ",\"item\":[{\"linkId\":\"x\",\"type\":\"group\"");
@@ -326,6 +326,80 @@ static void deep_nesting_is_refused(void **state)
     assert_int_equal(run(json, &f), RG_E_BAD_STRUCTURE);
     assert_true(strncmp(f.expression, "Questionnaire.item[0].item[0]", 29) == 0);
     free(json);
+}
+
+/* Codes outside a required binding's value set are refused where the binding is on a `code`. */
+static void required_bindings(void **state)
+{
+    EXPECT("{\"resourceType\":\"Observation\",\"status\":\"done\",\"code\":{\"text\":\"x\"}}",
+           RG_E_BAD_PRIMITIVE, "Observation.status");
+    EXPECT(PAT "\"gender\":\"M\"}", RG_E_BAD_PRIMITIVE, "Patient.gender");
+    /* Codes are case-sensitive. */
+    EXPECT(PAT "\"gender\":\"Male\"}", RG_E_BAD_PRIMITIVE, "Patient.gender");
+    /* A prefix or an extension of a valid code is not that code. */
+    EXPECT(PAT "\"gender\":\"mal\"}", RG_E_BAD_PRIMITIVE, "Patient.gender");
+    EXPECT(PAT "\"gender\":\"males\"}", RG_E_BAD_PRIMITIVE, "Patient.gender");
+    EXPECT(OBS "\"valueQuantity\":{\"value\":1,\"comparator\":\"=<\"}}", RG_E_BAD_PRIMITIVE,
+           "Observation.valueQuantity.comparator");
+    EXPECT("{\"resourceType\":\"Bundle\",\"type\":\"txn\"}", RG_E_BAD_PRIMITIVE, "Bundle.type");
+    EXPECT(PAT "\"contact\":[{\"gender\":\"female\"},{\"gender\":\"F\"}]}", RG_E_BAD_PRIMITIVE,
+           "Patient.contact[1].gender");
+    EXPECT(PAT "\"name\":[{\"use\":\"Official\"}]}", RG_E_BAD_PRIMITIVE, "Patient.name[0].use");
+    EXPECT(PAT "\"telecom\":[{\"system\":\"mobile\",\"value\":\"1\"}]}", RG_E_BAD_PRIMITIVE,
+           "Patient.telecom[0].system");
+    EXPECT(PAT "\"text\":{\"status\":\"done\",\"div\":\"<div xmlns=\\\"http://www.w3.org/1999/"
+               "xhtml\\\">x</div>\"}}",
+           RG_E_BAD_PRIMITIVE, "Patient.text.status");
+    /* Inside a Bundle entry, and a repeating code (CapabilityStatement.format is mimetypes, not
+     * checked; SearchParameter.base is resource-types, checked). */
+    EXPECT("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":"
+           "{\"resourceType\":\"Patient\",\"gender\":\"x\"}}]}",
+           RG_E_BAD_PRIMITIVE, "Bundle.entry[0].resource.gender");
+    EXPECT("{\"resourceType\":\"SearchParameter\",\"url\":\"http://x\",\"name\":\"n\","
+           "\"status\":\"active\",\"description\":\"d\",\"code\":\"c\",\"type\":\"token\","
+           "\"base\":[\"Patient\",\"Patient2\"]}",
+           RG_E_BAD_PRIMITIVE, "SearchParameter.base[1]");
+
+    /* The detail names the value set and its codes. */
+    struct rg_fail f;
+    assert_int_equal(
+        run("{\"resourceType\":\"Observation\",\"status\":\"done\",\"code\":{\"text\":\"x\"}}", &f),
+        RG_E_BAD_PRIMITIVE);
+    assert_non_null(strstr(f.detail, "\"done\" is not in the required value set "
+                                     "http://hl7.org/fhir/ValueSet/observation-status ("));
+    assert_non_null(strstr(f.detail, "registered"));
+    assert_non_null(strstr(f.detail, "entered-in-error"));
+    /* A long list is cut with "...", and the detail stays within its buffer. */
+    assert_int_equal(run("{\"resourceType\":\"SearchParameter\",\"url\":\"http://x\",\"name\":"
+                         "\"n\",\"status\":\"active\",\"description\":\"d\",\"code\":\"c\","
+                         "\"type\":\"token\",\"base\":[\"NoSuchType\"]}",
+                         &f),
+                     RG_E_BAD_PRIMITIVE);
+    assert_non_null(strstr(f.detail, ", ...)"));
+
+    /* Every code of the value set is accepted, including nested and several-system ones. */
+    static const char *const obs_status[] = {
+        "registered", "preliminary",      "final",   "amended", "corrected",
+        "cancelled",  "entered-in-error", "unknown",
+    };
+    char json[256];
+    for (size_t i = 0; i < sizeof obs_status / sizeof *obs_status; i++) {
+        snprintf(json, sizeof json,
+                 "{\"resourceType\":\"Observation\",\"status\":\"%s\",\"code\":{\"text\":\"x\"}}",
+                 obs_status[i]);
+        VALID(json);
+    }
+    VALID(PAT "\"gender\":\"unknown\",\"contact\":[{\"gender\":\"other\"}]}");
+    VALID(OBS "\"valueQuantity\":{\"value\":1,\"comparator\":\"<=\"}}");
+    VALID("{\"resourceType\":\"Bundle\",\"type\":\"transaction\"}");
+    VALID(PAT "\"name\":[{\"use\":\"maiden\"}],\"address\":[{\"use\":\"old\",\"type\":\"both\"}],"
+              "\"identifier\":[{\"use\":\"secondary\"}]}");
+    /* Codes whose binding is not checked (mimetypes is not enumerable; Coding.code is not a
+     * `code` element with a binding) pass with any well-formed value. */
+    VALID("{\"resourceType\":\"Binary\",\"contentType\":\"application/x-whatever\"}");
+    VALID(PAT "\"maritalStatus\":{\"coding\":[{\"system\":\"http://x\",\"code\":\"zz\"}]}}");
+    /* A primitive extension instead of the value needs no code. */
+    VALID(PAT "\"_gender\":{\"extension\":[{\"url\":\"http://x\",\"valueString\":\"y\"}]}}");
 }
 
 static void ids(void **state)
@@ -360,6 +434,7 @@ int main(void)
         cmocka_unit_test(content_references),
         cmocka_unit_test(first_error_in_document_order),
         cmocka_unit_test(deep_nesting_is_refused),
+        cmocka_unit_test(required_bindings),
         cmocka_unit_test(ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
