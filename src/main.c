@@ -15,6 +15,7 @@ static const struct command commands[] = {
     {"serve", cli_serve, "serve the FHIR R4 API over HTTP"},
     {"import", cli_import, "load Bundles and NDJSON files (plain or .bz2) into a database"},
     {"export", cli_export, "write every resource as NDJSON, one file per resource type"},
+    {"fhirpath", cli_fhirpath, "evaluate a FHIRPath expression against a JSON resource"},
 };
 
 static void usage(FILE *out)

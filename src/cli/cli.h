@@ -7,5 +7,6 @@
 int cli_serve(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_export(int argc, char **argv);
+int cli_fhirpath(int argc, char **argv);
 
 #endif

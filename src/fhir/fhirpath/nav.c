@@ -1,0 +1,225 @@
+/* Navigation over FHIR JSON with the generated R4 model: member lookup, choice elements
+ * (`value` finds `valueQuantity`), type names of what is found, and type tests. */
+#include <ctype.h>
+#include <string.h>
+
+#include "fhir/fhirpath/fp_internal.h"
+#include "json/jsonx.h"
+
+static const char *const kind_names[] = {
+    [FHIR_K_BOOLEAN] = "boolean",
+    [FHIR_K_INTEGER] = "integer",
+    [FHIR_K_STRING] = "string",
+    [FHIR_K_DECIMAL] = "decimal",
+    [FHIR_K_URI] = "uri",
+    [FHIR_K_URL] = "url",
+    [FHIR_K_CANONICAL] = "canonical",
+    [FHIR_K_BASE64BINARY] = "base64Binary",
+    [FHIR_K_INSTANT] = "instant",
+    [FHIR_K_DATE] = "date",
+    [FHIR_K_DATETIME] = "dateTime",
+    [FHIR_K_TIME] = "time",
+    [FHIR_K_CODE] = "code",
+    [FHIR_K_OID] = "oid",
+    [FHIR_K_ID] = "id",
+    [FHIR_K_MARKDOWN] = "markdown",
+    [FHIR_K_UNSIGNEDINT] = "unsignedInt",
+    [FHIR_K_POSITIVEINT] = "positiveInt",
+    [FHIR_K_UUID] = "uuid",
+    [FHIR_K_XHTML] = "xhtml",
+};
+
+#define KIND_UNKNOWN 255
+
+static struct fp_item *wrap_resource(struct fp_ctx *c, json_object *v)
+{
+    struct fp_item *it = fp_new(c, FP_NODE);
+    it->node = v;
+    it->type = jsonx_get_str(v, "resourceType");
+    const struct fhir_resource_info *ri = it->type ? fhir_model_resource(it->type) : NULL;
+    if (ri) it->fnode = &fhir_gen_nodes[ri->node];
+    return it;
+}
+
+struct fp_item *fp_wrap_json(struct fp_ctx *c, json_object *v, const char *type,
+                             const struct fhir_node *fn, uint8_t kind)
+{
+    enum json_type jt = json_object_get_type(v);
+    if (jt == json_type_object) {
+        if (kind == FHIR_K_RESOURCE || (!fn && jsonx_get_str(v, "resourceType")))
+            return wrap_resource(c, v);
+        struct fp_item *it = fp_new(c, FP_NODE);
+        it->node = v;
+        it->type = type;
+        it->fnode = fn;
+        return it;
+    }
+    enum fp_kind k;
+    if (kind == KIND_UNKNOWN || kind >= sizeof(kind_names) / sizeof(*kind_names)) {
+        k = jt == json_type_boolean  ? FP_BOOL
+            : jt == json_type_int    ? FP_INT
+            : jt == json_type_double ? FP_DEC
+                                     : FP_STR;
+    } else {
+        switch (kind) {
+        case FHIR_K_BOOLEAN:
+            k = FP_BOOL;
+            break;
+        case FHIR_K_INTEGER:
+        case FHIR_K_UNSIGNEDINT:
+        case FHIR_K_POSITIVEINT:
+            k = FP_INT;
+            break;
+        case FHIR_K_DECIMAL:
+            k = FP_DEC;
+            break;
+        case FHIR_K_DATE:
+            k = FP_DATE;
+            break;
+        case FHIR_K_DATETIME:
+        case FHIR_K_INSTANT:
+            k = FP_DATETIME;
+            break;
+        case FHIR_K_TIME:
+            k = FP_TIME;
+            break;
+        default:
+            k = FP_STR;
+        }
+        if (!type) type = kind_names[kind];
+    }
+    struct fp_item *it = fp_new(c, k);
+    it->node = v;
+    it->type = type;
+    switch (k) {
+    case FP_BOOL:
+        it->b = json_object_get_boolean(v);
+        break;
+    case FP_INT:
+        it->i = json_object_get_int64(v);
+        break;
+    case FP_DEC: {
+        size_t len;
+        const char *t = jsonx_text(v, false, &len);
+        it->d = (long double)json_object_get_double(v);
+        it->scale = fp_dec_scale(t);
+        if (jt == json_type_int) it->d = (long double)json_object_get_int64(v);
+        break;
+    }
+    default: {
+        const char *s = json_object_get_string(v);
+        it->s = s ? s : "";
+        if ((k == FP_DATE || k == FP_DATETIME || k == FP_TIME) &&
+            !fp_parse_dt(it->s, strlen(it->s), k, &it->dt))
+            it->kind = FP_STR;
+        if (it->kind == FP_DATETIME && it->dt.prec <= 3 && k == FP_DATETIME) { /* keep dateTime */
+        }
+    }
+    }
+    return it;
+}
+
+static void add_value(struct fp_ctx *c, json_object *v, const char *type,
+                      const struct fhir_node *fn, uint8_t kind, struct fp_coll *out)
+{
+    if (json_object_get_type(v) == json_type_array) {
+        size_t n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(v, i);
+            if (e && json_object_get_type(e) != json_type_null)
+                fp_push(c, out, fp_wrap_json(c, e, type, fn, kind));
+        }
+    } else if (v && json_object_get_type(v) != json_type_null) {
+        fp_push(c, out, fp_wrap_json(c, v, type, fn, kind));
+    }
+}
+
+static void add_elem(struct fp_ctx *c, const struct fhir_elem *e, json_object *v,
+                     struct fp_coll *out)
+{
+    const struct fhir_node *fn = NULL;
+    const char *type = NULL;
+    if (e->kind == FHIR_K_COMPLEX) {
+        fn = &fhir_gen_nodes[e->node];
+        type = strchr(fn->path, '.') ? "BackboneElement" : fn->path;
+    }
+    add_value(c, v, type, fn, e->kind, out);
+}
+
+/* Type name from a choice suffix when no model is known: "Quantity", "string". */
+static const char *suffix_type(struct fp_ctx *c, const char *suffix)
+{
+    for (size_t k = 0; k < sizeof(kind_names) / sizeof(*kind_names); k++) {
+        const char *n = kind_names[k];
+        if (n && tolower((unsigned char)suffix[0]) == n[0] && !strcmp(suffix + 1, n + 1)) return n;
+    }
+    return fp_strndup(c->arena, suffix, strlen(suffix));
+}
+
+void fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, struct fp_coll *out)
+{
+    if (it->kind != FP_NODE || json_object_get_type(it->node) != json_type_object) return;
+    if (it->fnode) {
+        const struct fhir_elem *e = fhir_model_find(it->fnode, name);
+        if (e && !(e->flags & FHIR_F_CHOICE)) {
+            json_object *v = jsonx_get(it->node, name);
+            if (v) add_elem(c, e, v, out);
+            return;
+        }
+    } else {
+        json_object *v = jsonx_get(it->node, name);
+        if (v) {
+            add_value(c, v, NULL, NULL, KIND_UNKNOWN, out);
+            return;
+        }
+    }
+    size_t nl = strlen(name);
+    json_object_object_foreach(it->node, key, val)
+    {
+        if (strncmp(key, name, nl) != 0 || !isupper((unsigned char)key[nl])) continue;
+        if (it->fnode) {
+            const struct fhir_elem *e = fhir_model_find(it->fnode, key);
+            if (e && (e->flags & FHIR_F_CHOICE)) add_elem(c, e, val, out);
+        } else {
+            const char *t = suffix_type(c, key + nl);
+            add_value(c, val, t, NULL, KIND_UNKNOWN, out);
+        }
+    }
+}
+
+void fp_children(struct fp_ctx *c, const struct fp_item *it, struct fp_coll *out)
+{
+    if (it->kind != FP_NODE || json_object_get_type(it->node) != json_type_object) return;
+    json_object_object_foreach(it->node, key, val)
+    {
+        if (key[0] == '_' || !strcmp(key, "resourceType")) continue;
+        const struct fhir_elem *e = it->fnode ? fhir_model_find(it->fnode, key) : NULL;
+        if (e)
+            add_elem(c, e, val, out);
+        else
+            add_value(c, val, NULL, NULL, KIND_UNKNOWN, out);
+    }
+}
+
+bool fp_is_type(const struct fp_item *it, const char *type)
+{
+    bool sys = false, fhir = false;
+    if (!strncmp(type, "System.", 7)) {
+        type += 7;
+        sys = true;
+    } else if (!strncmp(type, "FHIR.", 5)) {
+        type += 5;
+        fhir = true;
+    }
+    static const char *const sysnames[] = {"Element", "Boolean",  "Integer", "Decimal", "String",
+                                           "Date",    "DateTime", "Time",    "Quantity"};
+    if (!fhir && !strcmp(type, sysnames[it->kind])) return sys ? it->type == NULL : true;
+    if (sys) return false;
+    const char *t = it->type;
+    if (!t) return false;
+    if (!strcmp(t, type)) return true;
+    if (it->kind == FP_NODE && jsonx_get_str(it->node, "resourceType") &&
+        (!strcmp(type, "Resource") || !strcmp(type, "DomainResource")))
+        return true;
+    return false;
+}
