@@ -1,6 +1,7 @@
-/* cli_load_file against a fake Bundle engine: what a file is taken for (NDJSON, one document, a
- * Bundle kind), how NDJSON is cut into batches, and what is counted and reported. The fake
- * rest_process_bundle / rest_put_resource below take the place of the real ones at link time. */
+/* cli_load_file against the real Bundle engine over a real SQLite store: what a file is taken for
+ * (NDJSON, one document, a Bundle kind), how NDJSON is cut into batches, what is counted and
+ * reported, and what actually ends up stored. Resources the engine refuses fail its validation for
+ * real (a missing required element, an unknown element). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,88 +10,58 @@
 #include <cmocka.h>
 
 #include <bzlib.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/batch.h"
 #include "cli/load.h"
 #include "json/jsonx.h"
+#include "store/store.h"
+#include "util/buf.h"
 
-/* ---- the fake engine ---- */
+/* One valid Basic (Basic.code is required) with the given id. */
+#define BASIC_FMT "{\"resourceType\":\"Basic\",\"id\":\"%s\",\"code\":{\"text\":\"t\"}}"
 
-static json_object *bundles_seen;   /* every Bundle given to rest_process_bundle */
-static json_object *resources_seen; /* every resource given to rest_put_resource */
-
-/* A resource with "fail": true is refused, as a validation error would be. */
-static bool should_fail(json_object *res)
-{
-    json_object *f = jsonx_get(res, "fail");
-    return f && json_object_get_boolean(f);
-}
-
-enum rg_err rest_process_bundle(struct rest_ctx *rc, json_object *bundle, json_object **response,
-                                struct rg_fail *f)
-{
-    (void)rc;
-    json_object_array_add(bundles_seen, json_object_get(bundle));
-    json_object *entries = jsonx_get(bundle, "entry");
-    size_t n = entries ? json_object_array_length(entries) : 0;
-    bool tx = !strcmp(jsonx_get_str(bundle, "type"), "transaction");
-    json_object *out = json_object_new_array();
-    for (size_t i = 0; i < n; i++) {
-        json_object *res = jsonx_get(json_object_array_get_idx(entries, i), "resource");
-        if (tx && should_fail(res)) {
-            json_object_put(out);
-            f->code = RG_E_TX_ENTRY;
-            snprintf(f->detail, sizeof f->detail, "entry %zu is bad", i);
-            snprintf(f->expression, sizeof f->expression, "Bundle.entry[%zu]", i);
-            return f->code;
-        }
-        json_object *r = json_object_new_object();
-        if (should_fail(res)) {
-            json_object_object_add(r, "status", json_object_new_string("422"));
-            json_object *issue = json_object_new_object();
-            json_object_object_add(issue, "diagnostics", json_object_new_string("fake refusal"));
-            json_object *issues = json_object_new_array();
-            json_object_array_add(issues, issue);
-            json_object *oo = json_object_new_object();
-            json_object_object_add(oo, "issue", issues);
-            json_object_object_add(r, "outcome", oo);
-        } else {
-            json_object_object_add(r, "status", json_object_new_string("201 Created"));
-        }
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "response", r);
-        json_object_array_add(out, e);
-    }
-    *response = json_object_new_object();
-    json_object_object_add(*response, "entry", out);
-    return RG_OK;
-}
-
-enum rg_err rest_put_resource(struct rest_ctx *rc, json_object *resource, struct rg_fail *f)
-{
-    (void)rc;
-    json_object_array_add(resources_seen, json_object_get(resource));
-    if (!should_fail(resource)) return RG_OK;
-    f->code = RG_E_UNKNOWN_ELEMENT;
-    snprintf(f->detail, sizeof f->detail, "no such element 'fail'");
-    snprintf(f->expression, sizeof f->expression, "Patient.fail");
-    return f->code;
-}
-
-/* ---- helpers ---- */
-
-static char errfile[64];
+static char dir[64];
+static char db[128];
+static char errfile[128];
 static int saved_stderr = -1;
+static struct store *store;
+static struct rest_ctx *rest;
+
+/* (Re)creates the engine over the store with at most max_entries entries per Bundle. */
+static void engine(size_t max_entries)
+{
+    rest_free(rest);
+    struct rest_config rcfg;
+    rest_config_defaults(&rcfg);
+    rcfg.store = store;
+    rcfg.bundle_entries_max = max_entries;
+    rest = rest_new(&rcfg);
+    assert_non_null(rest);
+}
 
 static int setup(void **state)
 {
-    bundles_seen = json_object_new_array();
-    resources_seen = json_object_new_array();
+    snprintf(dir, sizeof dir, "/tmp/regie-test-load-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/t.db", dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg, db);
+    cfg.durable = false;
+    char err[256] = "";
+    store = store_sqlite_open(&cfg, err, sizeof err);
+    if (!store) fprintf(stderr, "open %s: %s\n", db, err);
+    assert_non_null(store);
+    /* The engine refuses a Bundle larger than one NDJSON chunk, so a loader that sent bigger
+     * batches would fail here. */
+    rest = NULL;
+    engine(CLI_NDJSON_CHUNK);
     /* Reports go to stderr; catch them in a file. */
-    snprintf(errfile, sizeof errfile, "/tmp/regie-test-load-err-XXXXXX");
+    snprintf(errfile, sizeof errfile, "%s/stderr-XXXXXX", dir);
     int fd = mkstemp(errfile);
     assert_true(fd >= 0);
     fflush(stderr);
@@ -102,6 +73,21 @@ static int setup(void **state)
 
 static const char *reports(void);
 
+static int rm_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d) return unlink(path);
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+        rm_dir(p);
+    }
+    closedir(d);
+    return rmdir(path);
+}
+
 static int teardown(void **state)
 {
     /* Replayed, so a failed assertion's message (cmocka writes it to stderr) is not lost. */
@@ -110,9 +96,11 @@ static int teardown(void **state)
     dup2(saved_stderr, STDERR_FILENO);
     fputs(caught, stderr);
     close(saved_stderr);
-    unlink(errfile);
-    json_object_put(bundles_seen);
-    json_object_put(resources_seen);
+    rest_free(rest);
+    rest = NULL;
+    store->ops->close(store);
+    store = NULL;
+    rm_dir(dir);
     return 0;
 }
 
@@ -122,53 +110,86 @@ static const char *reports(void)
     static char text[16384];
     fflush(stderr);
     FILE *f = fopen(errfile, "rb");
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f) fclose(f);
     text[n] = '\0';
     return text;
 }
 
-static void write_file(char *path, size_t len, const char *suffix, const void *data, size_t n)
+/* Writes data to dir/name; path gets the full name. */
+static void write_file(char *path, size_t len, const char *name, const void *data, size_t n)
 {
-    char tmpl[64];
-    snprintf(tmpl, sizeof tmpl, "/tmp/regie-test-load-XXXXXX");
-    int fd = mkstemp(tmpl);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, data, n), (ssize_t)n);
-    close(fd);
-    snprintf(path, len, "%s%s", tmpl, suffix);
-    if (*suffix) assert_int_equal(rename(tmpl, path), 0);
+    snprintf(path, len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
 }
 
-/* n NDJSON lines of Basic resources with ids b0..b(n-1). */
+/* n NDJSON lines of valid Basic resources with ids b0..b(n-1). */
 static char *ndjson_text(size_t n)
 {
     struct buf b;
     buf_init(&b, 1 << 24);
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "{\"resourceType\":\"Basic\",\"id\":\"b%zu\"}\n", i);
+    char id[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "b%zu", i);
+        buf_printf(&b, BASIC_FMT "\n", id);
+    }
     size_t len;
     return buf_steal(&b, &len);
-}
-
-static size_t entries_of(size_t call)
-{
-    json_object *b = json_object_array_get_idx(bundles_seen, call);
-    return json_object_array_length(jsonx_get(b, "entry"));
-}
-
-static const char *entry_field(size_t call, size_t i, const char *a, const char *k)
-{
-    json_object *b = json_object_array_get_idx(bundles_seen, call);
-    json_object *e = json_object_array_get_idx(jsonx_get(b, "entry"), i);
-    return jsonx_get_str(jsonx_get(e, a), k);
 }
 
 static int load(const char *path, struct cli_progress *p)
 {
     cli_progress_init(p, 1);
     p->enabled = false;
-    return cli_load_file(NULL, p, path);
+    return cli_load_file(rest, p, path);
+}
+
+/* The current version of type/id (0 when there is none); json (if given, size json_len) gets a
+ * copy of its bytes. */
+static int64_t stored(const char *type, const char *id, char *json, size_t json_len)
+{
+    struct store_row row = {0};
+    enum store_rc rc = store->ops->read(store, type, id, &row);
+    assert_true(rc == STORE_OK || rc == STORE_NONE);
+    int64_t v = rc == STORE_OK && !row.deleted ? row.version : 0;
+    if (json) snprintf(json, json_len, "%s", row.json ? row.json : "");
+    store_row_clear(&row);
+    return v;
+}
+
+struct scan_count {
+    size_t n;
+    char other_id[STORE_ID_MAX]; /* the last id seen that is not "a" */
+};
+
+static int count_row(void *ctx, const struct store_row *row)
+{
+    struct scan_count *c = ctx;
+    c->n++;
+    if (strcmp(row->id, "a") != 0) snprintf(c->other_id, sizeof c->other_id, "%s", row->id);
+    return 0;
+}
+
+/* Current resources of type (all types when NULL). */
+static size_t count(const char *type, struct scan_count *out)
+{
+    struct scan_count c = {0};
+    assert_int_equal(store->ops->scan(store, type, count_row, &c), STORE_OK);
+    if (out) *out = c;
+    return c.n;
+}
+
+/* Versions written of anything, ever: a refused write leaves none. */
+static int64_t versions_written(void)
+{
+    struct store_history_q q = {.count = 1};
+    int64_t total = -1;
+    struct scan_count c = {0};
+    assert_int_equal(store->ops->history(store, &q, count_row, &c, &total), STORE_OK);
+    return total;
 }
 
 /* ---- tests ---- */
@@ -176,22 +197,48 @@ static int load(const char *path, struct cli_progress *p)
 static void ndjson_by_content_goes_in_batches_of_1000(void **state)
 {
     char *text = ndjson_text(2500);
-    char path[96];
-    write_file(path, sizeof path, ".json", text, strlen(text));
+    char path[160];
+    write_file(path, sizeof path, "lines.json", text, strlen(text));
+    free(text);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 0);
-    assert_int_equal(json_object_array_length(bundles_seen), 3);
-    assert_int_equal(entries_of(0), 1000);
-    assert_int_equal(entries_of(1), 1000);
-    assert_int_equal(entries_of(2), 500);
-    assert_string_equal(entry_field(0, 0, "request", "method"), "PUT");
-    assert_string_equal(entry_field(0, 0, "request", "url"), "Basic/b0");
-    assert_string_equal(entry_field(2, 499, "request", "url"), "Basic/b2499");
     assert_int_equal(p.resources, 2500);
     assert_int_equal(p.failures, 0);
-    assert_int_equal(json_object_array_length(resources_seen), 0);
+    /* Every line is stored under its own id (PUT, not POST), once. */
+    assert_int_equal(count("Basic", NULL), 2500);
+    assert_int_equal(versions_written(), 2500);
+    char json[512];
+    assert_int_equal(stored("Basic", "b0", json, sizeof json), 1);
+    assert_non_null(strstr(json, "\"id\":\"b0\""));
+    assert_int_equal(stored("Basic", "b999", NULL, 0), 1);
+    assert_int_equal(stored("Basic", "b1000", NULL, 0), 1);
+    assert_int_equal(stored("Basic", "b2499", NULL, 0), 1);
+    assert_null(strstr(reports(), "regie import:"));
+}
+
+/* An engine taking at most 999 entries refuses every full batch: the reports show where the
+ * loader cut the file (1000 lines per batch, the rest in the last one), and only the last, short
+ * batch is stored. */
+static void ndjson_batch_boundaries_show_in_refusals(void **state)
+{
+    engine(CLI_NDJSON_CHUNK - 1);
+    char *text = ndjson_text(2500);
+    char path[160];
+    write_file(path, sizeof path, "lines.ndjson", text, strlen(text));
     free(text);
-    unlink(path);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.resources, 500);
+    assert_int_equal(p.failures, 2000);
+    const char *r = reports();
+    assert_non_null(strstr(r, "batch of 1000 resources (line 1-1000) refused, none stored"));
+    assert_non_null(strstr(r, "batch of 1000 resources (line 1001-2000) refused, none stored"));
+    assert_non_null(strstr(r, "at most 999"));
+    assert_null(strstr(r, "line 2001"));
+    assert_int_equal(count("Basic", NULL), 500);
+    assert_int_equal(stored("Basic", "b1999", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "b2000", NULL, 0), 1);
+    assert_int_equal(stored("Basic", "b2499", NULL, 0), 1);
 }
 
 static void bzip2_ndjson_is_read_the_same(void **state)
@@ -201,82 +248,114 @@ static void bzip2_ndjson_is_read_the_same(void **state)
     char *z = malloc(zlen);
     assert_int_equal(BZ2_bzBuffToBuffCompress(z, &zlen, text, (unsigned)strlen(text), 1, 0, 0),
                      BZ_OK);
-    char path[96];
-    write_file(path, sizeof path, ".bin", z, zlen);
-    struct cli_progress p;
-    assert_int_equal(load(path, &p), 0);
-    assert_int_equal(json_object_array_length(bundles_seen), 2);
-    assert_int_equal(entries_of(0) + entries_of(1), 1200);
-    assert_int_equal(p.resources, 1200);
+    char path[160];
+    write_file(path, sizeof path, "lines.bin", z, zlen);
     free(z);
     free(text);
-    unlink(path);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 0);
+    assert_int_equal(p.resources, 1200);
+    assert_int_equal(p.failures, 0);
+    assert_int_equal(count("Basic", NULL), 1200);
+    assert_int_equal(stored("Basic", "b1199", NULL, 0), 1);
 }
 
 static void ndjson_failures_name_their_lines(void **state)
 {
-    const char text[] = "{\"resourceType\":\"Basic\",\"id\":\"a\"}\n"
-                        "\n"
-                        "{\"resourceType\":\"Basic\"}\n"
-                        "{\"resourceType\":\"Basic\",\"id\":\n"
-                        "{\"id\":\"typeless\"}\n"
-                        "{\"resourceType\":\"Basic\",\"id\":\"f\",\"fail\":true}\n"
-                        "   \n";
-    char path[96];
-    write_file(path, sizeof path, ".ndjson", text, sizeof text - 1);
+    const char text[] =
+        "{\"resourceType\":\"Basic\",\"id\":\"a\",\"code\":{\"text\":\"t\"}}\n"
+        "\n"
+        "{\"resourceType\":\"Basic\",\"code\":{\"text\":\"no id\"}}\n"
+        "{\"resourceType\":\"Basic\",\"id\":\n"
+        "{\"id\":\"typeless\"}\n"
+        "{\"resourceType\":\"Observation\",\"id\":\"f\",\"code\":{\"text\":\"t\"}}\n"
+        "   \n";
+    char path[160];
+    write_file(path, sizeof path, "mixed.ndjson", text, sizeof text - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
-    assert_int_equal(json_object_array_length(bundles_seen), 1);
-    assert_int_equal(entries_of(0), 3);
-    assert_string_equal(entry_field(0, 1, "request", "method"), "POST"); /* no id */
-    assert_string_equal(entry_field(0, 1, "request", "url"), "Basic");
     assert_int_equal(p.resources, 2);
     assert_int_equal(p.failures, 3);
+    /* Line 1 kept its id; line 3 had none and was created (POST) under one the server chose. */
+    struct scan_count c;
+    assert_int_equal(count("Basic", &c), 2);
+    assert_int_equal(stored("Basic", "a", NULL, 0), 1);
+    assert_true(strlen(c.other_id) > 0);
+    assert_int_equal(stored("Observation", "f", NULL, 0), 0);
+    assert_int_equal(count(NULL, NULL), 2);
     const char *r = reports();
     assert_non_null(strstr(r, "line 4: bad JSON"));
     assert_non_null(strstr(r, "line 5: not a FHIR resource"));
-    assert_non_null(strstr(r, "line 6: 422: fake refusal"));
+    /* The expression is the resource's own path, not the batch's entry the loader built. */
+    assert_non_null(strstr(r, "line 6: 422"));
+    assert_non_null(strstr(r, "at Observation.status"));
+    assert_null(strstr(r, "Bundle.entry"));
+    assert_null(strstr(r, "line 1:"));
+    assert_null(strstr(r, "line 3:"));
     assert_non_null(strstr(r, path));
-    unlink(path);
 }
 
+/* A file named .ndjson is NDJSON even with a single line: its failure names the line. */
 static void ndjson_name_wins_for_a_single_line(void **state)
 {
-    const char text[] = "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n";
-    char path[96];
-    write_file(path, sizeof path, ".ndjson", text, sizeof text - 1);
+    const char good[] = "{\"resourceType\":\"Patient\",\"id\":\"p\"}\n";
+    const char bad[] =
+        "{\"resourceType\":\"Observation\",\"id\":\"o\",\"code\":{\"text\":\"t\"}}\n";
+    char path[160], bad_nd[160], bad_json[160];
+    write_file(path, sizeof path, "one.ndjson", good, sizeof good - 1);
+    write_file(bad_nd, sizeof bad_nd, "bad.ndjson", bad, sizeof bad - 1);
+    write_file(bad_json, sizeof bad_json, "bad.json", bad, sizeof bad - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 0);
-    assert_int_equal(json_object_array_length(bundles_seen), 1);
-    assert_int_equal(json_object_array_length(resources_seen), 0);
-    unlink(path);
+    assert_int_equal(p.resources, 1);
+    assert_int_equal(stored("Patient", "p", NULL, 0), 1);
+    assert_int_equal(load(bad_nd, &p), 1);
+    assert_int_equal(p.failures, 1);
+    assert_non_null(strstr(reports(), "bad.ndjson: line 1: 422"));
+    /* The same single line in a .json file is one document: no line number. */
+    assert_int_equal(load(bad_json, &p), 1);
+    assert_int_equal(p.failures, 1);
+    assert_null(strstr(reports(), "bad.json: line"));
+    assert_non_null(strstr(reports(), "bad.json: required element missing"));
+    assert_int_equal(stored("Observation", "o", NULL, 0), 0);
 }
 
 static void pretty_single_resource_is_put(void **state)
 {
     const char text[] = "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"p1\",\n"
                         "  \"birthDate\": \"1970-01-01\"\n}\n";
-    char path[96];
-    write_file(path, sizeof path, ".json", text, sizeof text - 1);
+    char path[160];
+    write_file(path, sizeof path, "p1.json", text, sizeof text - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 0);
-    assert_int_equal(json_object_array_length(bundles_seen), 0);
-    assert_int_equal(json_object_array_length(resources_seen), 1);
-    assert_string_equal(jsonx_get_str(json_object_array_get_idx(resources_seen, 0), "id"), "p1");
     assert_int_equal(p.resources, 1);
-    unlink(path);
+    assert_int_equal(p.failures, 0);
+    char json[1024];
+    assert_int_equal(stored("Patient", "p1", json, sizeof json), 1);
+    assert_non_null(strstr(json, "\"birthDate\":\"1970-01-01\""));
+    assert_int_equal(count(NULL, NULL), 1);
 }
 
 static void refused_resource_is_reported_with_reason(void **state)
 {
-    const char text[] = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"fail\":true}";
-    char path[96];
-    write_file(path, sizeof path, ".json", text, sizeof text - 1);
+    const char unknown[] = "{\"resourceType\":\"Patient\",\"id\":\"p1\",\"fail\":true}";
+    const char missing[] =
+        "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"code\":{\"text\":\"t\"}}";
+    char path[160], path2[160];
+    write_file(path, sizeof path, "unknown.json", unknown, sizeof unknown - 1);
+    write_file(path2, sizeof path2, "missing.json", missing, sizeof missing - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.resources, 0);
     assert_int_equal(p.failures, 1);
-    assert_non_null(strstr(reports(), "no such element 'fail' at Patient.fail"));
-    unlink(path);
+    assert_int_equal(load(path2, &p), 1);
+    assert_int_equal(p.failures, 1);
+    const char *r = reports();
+    assert_non_null(strstr(r, "unknown.json: unknown element"));
+    assert_non_null(strstr(r, "at Patient.fail"));
+    assert_non_null(strstr(r, "missing.json: required element missing"));
+    assert_non_null(strstr(r, "at Observation.status"));
+    assert_int_equal(versions_written(), 0);
 }
 
 static void compact_collection_becomes_a_batch(void **state)
@@ -284,22 +363,24 @@ static void compact_collection_becomes_a_batch(void **state)
     const char text[] = "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
                         "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p1\"}},"
                         "{\"fullUrl\":\"x\"},"
-                        "{\"resource\":{\"resourceType\":\"Observation\",\"fail\":true}}]}\n";
-    char path[96];
-    write_file(path, sizeof path, "", text, sizeof text - 1);
+                        "{\"resource\":{\"resourceType\":\"Observation\",\"id\":\"o1\","
+                        "\"code\":{\"text\":\"t\"}}}]}\n";
+    char path[160];
+    write_file(path, sizeof path, "collection", text, sizeof text - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
-    assert_int_equal(json_object_array_length(bundles_seen), 1);
-    assert_string_equal(jsonx_get_str(json_object_array_get_idx(bundles_seen, 0), "type"), "batch");
-    assert_int_equal(entries_of(0), 2);
-    assert_string_equal(entry_field(0, 0, "request", "url"), "Patient/p1");
     assert_int_equal(p.resources, 1);
     assert_int_equal(p.failures, 2);
+    /* A batch, not all-or-nothing: the good entry is stored despite the bad one, under its id. */
+    assert_int_equal(stored("Patient", "p1", NULL, 0), 1);
+    assert_int_equal(stored("Observation", "o1", NULL, 0), 0);
+    assert_int_equal(count(NULL, NULL), 1);
     const char *r = reports();
     /* Entries are named by their place in the file, not in the batch built from it. */
     assert_non_null(strstr(r, "entry 1: holds no resource"));
-    assert_non_null(strstr(r, "entry 2: 422: fake refusal"));
-    unlink(path);
+    assert_non_null(strstr(r, "entry 2: 422"));
+    assert_non_null(strstr(r, "at Observation.status"));
+    assert_null(strstr(r, "Bundle.entry"));
 }
 
 static void large_collection_goes_in_batches_with_file_indexes(void **state)
@@ -308,23 +389,25 @@ static void large_collection_goes_in_batches_with_file_indexes(void **state)
     buf_init(&b, 1 << 24);
     buf_append_str(&b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[");
     for (size_t i = 0; i < 2500; i++)
-        buf_printf(&b, "%s{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"b%zu\"%s}}",
+        buf_printf(&b,
+                   "%s{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"b%zu\",\"code\":{"
+                   "\"text\":\"t\"}%s}}",
                    i ? "," : "", i, i == 1500 ? ",\"fail\":true" : "");
     buf_append_str(&b, "]}");
-    char path[96];
-    write_file(path, sizeof path, ".json", b.data, b.len);
+    char path[160];
+    write_file(path, sizeof path, "searchset.json", b.data, b.len);
     buf_free(&b);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
-    assert_int_equal(json_object_array_length(bundles_seen), 3);
-    assert_int_equal(entries_of(0), 1000);
-    assert_int_equal(entries_of(1), 1000);
-    assert_int_equal(entries_of(2), 500);
-    assert_string_equal(entry_field(2, 499, "request", "url"), "Basic/b2499");
     assert_int_equal(p.resources, 2499);
     assert_int_equal(p.failures, 1);
-    assert_non_null(strstr(reports(), "entry 1500: 422: fake refusal"));
-    unlink(path);
+    assert_int_equal(count("Basic", NULL), 2499);
+    assert_int_equal(stored("Basic", "b1499", NULL, 0), 1);
+    assert_int_equal(stored("Basic", "b1500", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "b2499", NULL, 0), 1);
+    const char *r = reports();
+    assert_non_null(strstr(r, "entry 1500: 422"));
+    assert_non_null(strstr(r, "at Basic.fail"));
 }
 
 static void failing_transaction_stores_nothing_and_is_reported(void **state)
@@ -334,27 +417,53 @@ static void failing_transaction_stores_nothing_and_is_reported(void **state)
                         "\"POST\",\"url\":\"Patient\"}},\n"
                         "{\"resource\":{\"resourceType\":\"Patient\",\"fail\":true},\"request\":{"
                         "\"method\":\"POST\",\"url\":\"Patient\"}}\n]}\n";
-    char path[96];
-    write_file(path, sizeof path, ".json", text, sizeof text - 1);
+    char path[160];
+    write_file(path, sizeof path, "tx.json", text, sizeof text - 1);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
-    /* The engine got the transaction as it was written, not converted. */
-    assert_int_equal(json_object_array_length(bundles_seen), 1);
-    assert_string_equal(jsonx_get_str(json_object_array_get_idx(bundles_seen, 0), "type"),
-                        "transaction");
     assert_int_equal(p.resources, 0);
     assert_int_equal(p.failures, 2);
-    assert_non_null(strstr(reports(), "transaction of 2 resources"));
-    assert_non_null(strstr(reports(), "entry 1 is bad"));
-    unlink(path);
+    /* Taken as the transaction it is: the valid first entry is not stored either. */
+    assert_int_equal(versions_written(), 0);
+    const char *r = reports();
+    assert_non_null(strstr(r, "transaction of 2 resources refused, none stored"));
+    assert_non_null(strstr(r, "Bundle.entry[1]"));
+    assert_non_null(strstr(r, "fail"));
+}
+
+static void good_transaction_is_stored_as_a_whole(void **state)
+{
+    /* The Observation refers to the Patient by its fullUrl: only a transaction resolves that. */
+    const char text[] =
+        "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+        "{\"fullUrl\":\"urn:uuid:8a5f3c2e-1b4d-4e6f-9a7b-0c1d2e3f4a5b\","
+        "\"resource\":{\"resourceType\":\"Patient\"},"
+        "\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}},"
+        "{\"resource\":{\"resourceType\":\"Observation\",\"status\":\"final\","
+        "\"code\":{\"text\":\"t\"},"
+        "\"subject\":{\"reference\":\"urn:uuid:8a5f3c2e-1b4d-4e6f-9a7b-0c1d2e3f4a5b\"}},"
+        "\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}";
+    char path[160];
+    write_file(path, sizeof path, "tx.json", text, sizeof text - 1);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 0);
+    assert_int_equal(p.resources, 2);
+    assert_int_equal(p.failures, 0);
+    struct scan_count pat, obs;
+    assert_int_equal(count("Patient", &pat), 1);
+    assert_int_equal(count("Observation", &obs), 1);
+    char json[1024], ref[160];
+    assert_int_equal(stored("Observation", obs.other_id, json, sizeof json), 1);
+    snprintf(ref, sizeof ref, "\"reference\":\"Patient/%s\"", pat.other_id);
+    assert_non_null(strstr(json, ref));
 }
 
 static void bad_json_and_empty_files_are_reported(void **state)
 {
     const char bad[] = "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"p1\",\n}\n";
-    char path[96], empty[96];
-    write_file(path, sizeof path, ".json", bad, sizeof bad - 1);
-    write_file(empty, sizeof empty, ".json", " \n\n", 3);
+    char path[160], empty[160];
+    write_file(path, sizeof path, "bad.json", bad, sizeof bad - 1);
+    write_file(empty, sizeof empty, "empty.json", " \n\n", 3);
     struct cli_progress p;
     assert_int_equal(load(path, &p), 1);
     assert_int_equal(p.failures, 1);
@@ -362,19 +471,21 @@ static void bad_json_and_empty_files_are_reported(void **state)
     assert_int_equal(load("/nonexistent/regie.json", &p), 1);
     assert_int_equal(p.failures, 1);
     const char *r = reports();
-    assert_non_null(strstr(r, "bad JSON: invalid JSON at byte"));
+    /* The offset is where the parser gave up: the '}' after the trailing comma. */
+    char where[64];
+    snprintf(where, sizeof where, "bad JSON: invalid JSON at byte %zu",
+             (size_t)(strrchr(bad, '}') - bad));
+    assert_non_null(strstr(r, where));
     assert_non_null(strstr(r, "empty file"));
     assert_non_null(strstr(r, "/nonexistent/regie.json: cannot open"));
-    assert_int_equal(json_object_array_length(bundles_seen), 0);
-    assert_int_equal(json_object_array_length(resources_seen), 0);
-    unlink(path);
-    unlink(empty);
+    assert_int_equal(versions_written(), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ndjson_by_content_goes_in_batches_of_1000, setup, teardown),
+        cmocka_unit_test_setup_teardown(ndjson_batch_boundaries_show_in_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(bzip2_ndjson_is_read_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_failures_name_their_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_name_wins_for_a_single_line, setup, teardown),
@@ -385,6 +496,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(failing_transaction_stores_nothing_and_is_reported, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(good_transaction_is_stored_as_a_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_json_and_empty_files_are_reported, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
