@@ -27,12 +27,18 @@ int store_sq_bind_text(sqlite3_stmt *st, int col, const char *text)
     return sqlite3_bind_text(st, col, text, -1, SQLITE_STATIC);
 }
 
+/* Runs the connection's setup statements. These are the first to read the file, so their failure
+ * is what a user sees for a file that is not a database (or is locked, or unreadable): err gets
+ * SQLite's own message ("file is not a database"), which the callers put after "cannot open
+ * database PATH: "; the statements themselves mean nothing to a user and go to the debug log. */
 static int conn_exec(sqlite3 *db, const char *sql, char *err, size_t err_len)
 {
     char *msg = NULL;
     int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        snprintf(err, err_len, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        const char *text = msg ? msg : sqlite3_errstr(rc);
+        log_debug("store: [%s]: %s (%d)", sql, text, rc);
+        snprintf(err, err_len, "%s", text);
         sqlite3_free(msg);
         return -1;
     }

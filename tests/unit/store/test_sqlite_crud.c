@@ -359,6 +359,32 @@ static void open_fails_cleanly(void **state)
     assert_null(store_sqlite_open(&cfg, err, sizeof err));
 }
 
+/* A file that is not a database is refused with SQLite's plain reason, not the setup statements
+ * that ran into it, and is left as it was. */
+static void not_a_database_is_named_plainly(void **state)
+{
+    struct fixture *f = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/junk.db", f->dir);
+    const char junk[] = "not a database, only text that is long enough to fill a header page...\n";
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(junk, 1, sizeof junk - 1, fp), sizeof junk - 1);
+    fclose(fp);
+    struct store_config cfg;
+    store_config_defaults(&cfg, path);
+    char err[256] = "";
+    assert_null(store_sqlite_open(&cfg, err, sizeof err));
+    assert_string_equal(err, "file is not a database");
+    char back[sizeof junk] = "";
+    fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(back, 1, sizeof back, fp), sizeof junk - 1);
+    fclose(fp);
+    assert_memory_equal(back, junk, sizeof junk - 1);
+    assert_int_equal(unlink(path), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +400,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(reopen_preserves_everything, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(check_reports_corruption, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(not_a_database_is_named_plainly, fixture_setup,
+                                        fixture_teardown),
         cmocka_unit_test_setup_teardown(failed_store_call_undoes_unit, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(schema_version_recorded_and_newer_refused, fixture_setup,
