@@ -455,12 +455,13 @@ void fhirpath_free(struct fhirpath_expr *e)
 struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object *resource,
                                       char *err, size_t err_len)
 {
-    struct fhirpath_result *res = calloc(1, sizeof(*res));
+    /* volatile: both are read after a longjmp back into this frame. */
+    struct fhirpath_result *volatile res = calloc(1, sizeof(*res));
     if (!res) return NULL;
     fp_arena_init(&res->arena, FP_ARENA_EVAL);
     jmp_buf oom;
     res->arena.oom = &oom;
-    struct fp_ctx *c = calloc(1, sizeof(*c));
+    struct fp_ctx *volatile c = calloc(1, sizeof(*c));
     if (!c) {
         free(res);
         return NULL;

@@ -7,9 +7,6 @@
 #include "store/sqlite/internal.h"
 #include "util/log.h"
 
-/* Reads go through the mmap; the page cache still holds what the mmap does not cover. */
-#define SQ_MMAP_BYTES (256LL * 1024 * 1024)
-
 enum store_rc store_sq_fail(sqlite3 *db, int rc, const char *what)
 {
     int prim = rc & 0xff;
@@ -68,7 +65,7 @@ struct store_sq_conn *store_sq_conn_open(const struct store_sqlite *s, bool writ
     char sql[512];
     snprintf(sql, sizeof sql,
              "PRAGMA cache_size = -%zu; PRAGMA mmap_size = %lld; PRAGMA temp_store = MEMORY;",
-             s->cfg.cache_kib, SQ_MMAP_BYTES);
+             writer ? s->cfg.cache_kib : s->cfg.read_cache_kib, (long long)s->cfg.mmap_kib * 1024);
     if (conn_exec(c->db, sql, err, err_len)) goto fail;
     if (writer) {
         /* page_size only takes effect on a new database, so it comes first. 8 KiB pages hold three

@@ -73,6 +73,7 @@ struct store *store_sqlite_open(const struct store_config *cfg, char *err, size_
     if (!s->cfg.group_max) s->cfg.group_max = def.group_max;
     if (!s->cfg.queue_max) s->cfg.queue_max = def.queue_max;
     if (!s->cfg.cache_kib) s->cfg.cache_kib = def.cache_kib;
+    if (!s->cfg.read_cache_kib) s->cfg.read_cache_kib = def.read_cache_kib;
     int n = snprintf(s->path, sizeof s->path, "%s", cfg->path);
     s->cfg.path = s->path;
     pthread_mutex_init(&s->pool_mu, NULL);
