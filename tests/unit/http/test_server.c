@@ -552,8 +552,15 @@ static int max_parallel(size_t body_len)
 static void large_requests_are_handled_one_at_a_time(void **state)
 {
     assert_int_equal(max_parallel(100), 1);
-    /* Small requests are not gated: with 4 worker threads they overlap. */
-    assert_true(max_parallel(8) > 1);
+    /* Small requests are not gated: with 4 worker threads they overlap. Which worker accepts a
+     * connection is the kernel's choice, so all four may land on one; a few tries make the
+     * overlap certain to show when nothing gates it. */
+    int best = 0;
+    for (int i = 0; i < 5 && best < 2; i++) {
+        int m = max_parallel(8);
+        if (m > best) best = m;
+    }
+    assert_true(best > 1);
 }
 
 static void second_server_on_same_port_fails(void **state)
