@@ -12,7 +12,7 @@
 #include "fhir/fhirpath/fhirpath.h"
 #include "json/jsonx.h"
 
-#define MIN_PASS_PERCENT 84.0
+#define MIN_PASS_PERCENT 98.0
 #define MAX_KNOWN        1024
 #define MAX_INPUTS       32
 

@@ -51,6 +51,8 @@ char *fp_strndup(struct fp_arena *a, const char *s, size_t n)
 
 void fp_arena_free(struct fp_arena *a)
 {
+    if (a->keep) json_object_put(a->keep);
+    a->keep = NULL;
     struct fp_chunk *c = a->head;
     while (c) {
         struct fp_chunk *n = c->next;

@@ -7,6 +7,7 @@
 
 #include "fhir/fhirpath/fhirpath.h"
 #include "fhir/fhirpath/fp_internal.h"
+#include "fhir/model.h"
 #include "json/jsonx.h"
 
 #define FP_ARENA_PARSE (1u << 20)
@@ -99,15 +100,22 @@ static struct fp_coll ident(struct fp_ctx *c, const struct fp_node *n, const str
                             bool root)
 {
     struct fp_coll r = {0};
+    size_t undefined = 0;
     for (size_t i = 0; i < focus->n; i++) {
         struct fp_item *it = focus->v[i];
-        if (root && it->type && it->kind == FP_NODE && !strcmp(it->type, n->text) &&
-            jsonx_get_str(it->node, "resourceType")) {
+        bool res = it->kind == FP_NODE && jsonx_get_str(it->node, "resourceType");
+        if (root && res && fhir_is_resource_type(n->text)) {
+            if (strcmp(it->type, n->text) != 0)
+                fp_fail(c, "the context is a %s, not a %s (at %zu)", it->type, n->text, n->pos);
             fp_push(c, &r, it);
             continue;
         }
-        fp_member(c, it, n->text, &r);
+        undefined += (size_t)fp_member(c, it, n->text, &r);
     }
+    /* Strict: a name that no item's type defines is an error (a typo, or valueQuantity for
+     * value); in a mixed collection (descendants()) it is enough that some type defines it. */
+    if (focus->n && undefined == focus->n)
+        fp_fail(c, "%s has no element '%s' (at %zu)", fp_item_type(focus->v[0]), n->text, n->pos);
     return r;
 }
 
@@ -273,6 +281,10 @@ static struct fp_coll binop(struct fp_ctx *c, const struct fp_node *n, const str
         return r;
     }
     struct fp_coll b = fp_eval(c, n->kids[1], focus);
+    if (op != FP_OP_UNION && op != FP_OP_CONCAT) { /* FHIR Quantity nodes compare as values */
+        for (size_t i = 0; i < a.n; i++) a.v[i] = fp_value_of(c, a.v[i]);
+        for (size_t i = 0; i < b.n; i++) b.v[i] = fp_value_of(c, b.v[i]);
+    }
     switch (op) {
     case FP_OP_UNION:
         for (size_t i = 0; i < a.n; i++)
@@ -422,7 +434,7 @@ struct fp_coll fp_eval(struct fp_ctx *c, const struct fp_node *n, const struct f
             return one(c, fp_bool(c, fp_is_type(it, n->text)));
         }
         for (size_t i = 0; i < v.n; i++)
-            if (fp_is_type(v.v[i], n->text)) fp_push(c, &r, v.v[i]);
+            if (fp_is_type_exact(v.v[i], n->text)) fp_push(c, &r, v.v[i]);
         return r;
     }
     }

@@ -16,7 +16,8 @@ struct fp_arena {
     struct fp_chunk *head;
     size_t used_total;
     size_t limit;
-    jmp_buf *oom; /* longjmp target when the cap is passed (evaluation only) */
+    jmp_buf *oom;      /* longjmp target when the cap is passed (evaluation only) */
+    json_object *keep; /* JSON made during evaluation (type()), released with the arena */
 };
 void fp_arena_init(struct fp_arena *a, size_t limit);
 void *fp_alloc(struct fp_arena *a, size_t n); /* zeroed; NULL when over the cap and no oom jump */
@@ -106,6 +107,7 @@ struct fp_dt {
 struct fp_item {
     enum fp_kind kind;
     json_object *node; /* FP_NODE, or the JSON primitive a value came from */
+    json_object *ext;  /* a primitive's `_name` object (id, extension), if any */
     const char *type;  /* FHIR type name ("HumanName", "code", "Patient") or NULL (System) */
     const struct fhir_node *fnode; /* model node of a complex FP_NODE, when known */
     bool b;
@@ -164,18 +166,36 @@ int fp_equal(const struct fp_item *a, const struct fp_item *b);
 bool fp_equiv(const struct fp_item *a, const struct fp_item *b);
 /* Ordering: sets *cmp; returns false when not comparable (empty) and sets *bad on type error. */
 bool fp_compare(const struct fp_item *a, const struct fp_item *b, int *cmp, bool *bad);
+/* year(s), month(s) ... millisecond(s): printed without quotes */
+bool fp_calendar_unit(const char *u);
+/* Whether quantities in units a and b can be converted into each other. */
+bool fp_units_comparable(const char *a, const char *b);
 bool fp_dt_add(struct fp_dt *d, enum fp_kind k, int64_t amount, const char *unit);
 
 /* nav.c */
 struct fp_item *fp_wrap_json(struct fp_ctx *c, json_object *v, const char *type,
                              const struct fhir_node *fn, uint8_t kind);
-void fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, struct fp_coll *out);
+/* Adds it.name to out. Returns 1 when the model says it has no such element (or name is a
+ * choice variant such as valueQuantity), else 0. */
+int fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, struct fp_coll *out);
 void fp_children(struct fp_ctx *c, const struct fp_item *it, struct fp_coll *out);
 bool fp_is_type(const struct fp_item *it, const char *type);
+/* Exact type (as, ofType): no primitive specialisation (code is not a string here). */
+bool fp_is_type_exact(const struct fp_item *it, const char *type);
 
 /* eval.c */
 struct fp_coll fp_eval(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus);
 bool fp_truthy(struct fp_ctx *c, const struct fp_coll *v, int *tri); /* tri: 1/0/-1 empty */
+
+/* funcs2.c: more functions; false when name is not one of them */
+bool fp_call_more(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus,
+                  struct fp_coll *out);
+/* Keeps v (owned) alive as long as the arena; returns it. */
+json_object *fp_own(struct fp_ctx *c, json_object *v);
+/* A FHIR Quantity node as a Quantity value, else it. */
+struct fp_item *fp_value_of(struct fp_ctx *c, struct fp_item *it);
+/* Known type name (System, FHIR primitive, datatype or resource)? */
+bool fp_known_type(const char *type);
 
 /* funcs.c */
 struct fp_coll fp_call(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus);

@@ -260,22 +260,30 @@ static const char *type_arg(struct fctx *f)
     fp_fail(f->c, "%s() needs a type name", f->n->text);
 }
 
-static void f_ofType(struct fctx *f)
+static const char *checked_type(struct fctx *f)
 {
     const char *t = type_arg(f);
+    if (!fp_known_type(t)) fp_fail(f->c, "unknown type '%s'", t);
+    return t;
+}
+
+static void f_ofType(struct fctx *f)
+{
+    const char *t = checked_type(f);
     for (size_t i = 0; i < f->in->n; i++)
-        if (fp_is_type(f->in->v[i], t)) push(f, f->in->v[i]);
+        if (fp_is_type_exact(f->in->v[i], t)) push(f, f->in->v[i]);
 }
 
 static void f_is(struct fctx *f)
 {
-    const char *t = type_arg(f);
+    const char *t = checked_type(f);
     struct fp_item *it = single_in(f);
     if (it) push_bool(f, fp_is_type(it, t));
 }
 
 static void f_as(struct fctx *f)
 {
+    if (f->in->n > 1) fp_fail(f->c, "as() needs a single input");
     f_ofType(f);
 }
 
@@ -350,14 +358,14 @@ static void f_iif(struct fctx *f)
     if (f->n->n_kids < 2) fp_fail(f->c, "iif() needs 2 or 3 arguments");
     if (f->in->n > 1) fp_fail(f->c, "iif() needs a single input");
     struct fp_item *focus = f->in->n ? f->in->v[0] : f->c->this_item;
-    struct fp_coll cond = focus ? eval_on(f->c, f->n->kids[0], focus, 0) : arg(f, 0);
+    struct fp_coll cond = focus ? eval_on(f->c, f->n->kids[0], focus, f->c->index) : arg(f, 0);
     int t;
     if (cond.n > 1 || (cond.n == 1 && cond.v[0]->kind != FP_BOOL))
         fp_fail(f->c, "iif() criterion must be a boolean");
     bool yes = fp_truthy(f->c, &cond, &t);
     size_t k = yes ? 1 : 2;
     if (k >= f->n->n_kids) return;
-    struct fp_coll r = focus ? eval_on(f->c, f->n->kids[k], focus, 0) : arg(f, k);
+    struct fp_coll r = focus ? eval_on(f->c, f->n->kids[k], focus, f->c->index) : arg(f, k);
     for (size_t i = 0; i < r.n; i++) push(f, r.v[i]);
 }
 
@@ -463,8 +471,10 @@ static struct fp_item *conv(struct fp_ctx *c, const struct fp_item *it, const ch
             size_t ul = strlen(u);
             if (ul >= 2 && u[0] == '\'' && u[ul - 1] == '\'')
                 q->s = fp_strndup(c->arena, u + 1, ul - 2);
-            else if (ul)
+            else if (ul && fp_calendar_unit(u))
                 q->s = fp_strndup(c->arena, u, ul);
+            else if (ul)
+                return NULL;
         }
         return q;
     }
@@ -1051,19 +1061,6 @@ static void f_htmlChecks(struct fctx *f)
     push_bool(f, true);
 }
 
-static void f_type(struct fctx *f)
-{
-    for (size_t i = 0; i < f->in->n; i++) {
-        const char *t = fp_item_type(f->in->v[i]);
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "namespace",
-                               json_object_new_string(f->in->v[i]->type ? "FHIR" : "System"));
-        json_object_object_add(o, "name", json_object_new_string(t));
-        push_str(f, t, strlen(t));
-        json_object_put(o);
-    }
-}
-
 struct fdef {
     const char *name;
     void (*fn)(struct fctx *);
@@ -1155,7 +1152,6 @@ static const struct fdef funcs[] = {
     {"resolve", f_resolve, 0, 0},
     {"memberOf", f_memberOf, 1, 1},
     {"htmlChecks", f_htmlChecks, 0, 0},
-    {"type", f_type, 0, 0},
 };
 
 struct fp_coll fp_call(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus)
@@ -1168,5 +1164,7 @@ struct fp_coll fp_call(struct fp_ctx *c, const struct fp_node *n, const struct f
         funcs[i].fn(&f);
         return f.out;
     }
+    struct fp_coll out = {0};
+    if (fp_call_more(c, n, focus, &out)) return out;
     fp_fail(c, "unknown function %s() at %zu", n->text, n->pos);
 }

@@ -1,6 +1,7 @@
 /* Navigation over FHIR JSON with the generated R4 model: member lookup, choice elements
  * (`value` finds `valueQuantity`), type names of what is found, and type tests. */
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "fhir/fhirpath/fp_internal.h"
@@ -119,31 +120,70 @@ struct fp_item *fp_wrap_json(struct fp_ctx *c, json_object *v, const char *type,
     return it;
 }
 
-static void add_value(struct fp_ctx *c, json_object *v, const char *type,
+static void add_value(struct fp_ctx *c, json_object *v, json_object *ext, const char *type,
                       const struct fhir_node *fn, uint8_t kind, struct fp_coll *out)
 {
-    if (json_object_get_type(v) == json_type_array) {
-        size_t n = json_object_array_length(v);
-        for (size_t i = 0; i < n; i++) {
-            json_object *e = json_object_array_get_idx(v, i);
-            if (e && json_object_get_type(e) != json_type_null)
-                fp_push(c, out, fp_wrap_json(c, e, type, fn, kind));
+    if (json_object_get_type(v) == json_type_array ||
+        json_object_get_type(ext) == json_type_array) {
+        size_t n = json_object_get_type(v) == json_type_array ? json_object_array_length(v) : 0;
+        size_t ne =
+            json_object_get_type(ext) == json_type_array ? json_object_array_length(ext) : 0;
+        for (size_t i = 0; i < n || i < ne; i++) {
+            json_object *e = i < n ? json_object_array_get_idx(v, i) : NULL;
+            json_object *x = i < ne ? json_object_array_get_idx(ext, i) : NULL;
+            if (x && json_object_get_type(x) != json_type_object) x = NULL;
+            struct fp_item *it = NULL;
+            if (e && json_object_get_type(e) != json_type_null) {
+                it = fp_wrap_json(c, e, type, fn, kind);
+            } else if (x) { /* a primitive with only an extension: no value */
+                it = fp_new(c, FP_NODE);
+                it->node = x;
+                it->type = type
+                               ? type
+                               : (kind < sizeof(kind_names) / sizeof(*kind_names) ? kind_names[kind]
+                                                                                  : NULL);
+            }
+            if (it) {
+                it->ext = x;
+                fp_push(c, out, it);
+            }
         }
     } else if (v && json_object_get_type(v) != json_type_null) {
-        fp_push(c, out, fp_wrap_json(c, v, type, fn, kind));
+        struct fp_item *it = fp_wrap_json(c, v, type, fn, kind);
+        if (json_object_get_type(ext) == json_type_object) it->ext = ext;
+        fp_push(c, out, it);
+    } else if (json_object_get_type(ext) == json_type_object) {
+        struct fp_item *it = fp_new(c, FP_NODE);
+        it->node = ext;
+        it->ext = ext;
+        it->type =
+            type ? type
+                 : (kind < sizeof(kind_names) / sizeof(*kind_names) ? kind_names[kind] : NULL);
+        fp_push(c, out, it);
     }
 }
 
-static void add_elem(struct fp_ctx *c, const struct fhir_elem *e, json_object *v,
-                     struct fp_coll *out)
+static json_object *ext_of(struct fp_ctx *c, json_object *obj, const char *name)
+{
+    char key[256];
+    if (snprintf(key, sizeof(key), "_%s", name) >= (int)sizeof(key)) return NULL;
+    (void)c;
+    return jsonx_get(obj, key);
+}
+
+static void add_elem(struct fp_ctx *c, const struct fhir_elem *e, json_object *obj,
+                     const char *name, struct fp_coll *out)
 {
     const struct fhir_node *fn = NULL;
     const char *type = NULL;
+    json_object *v = jsonx_get(obj, name), *ext = NULL;
     if (e->kind == FHIR_K_COMPLEX) {
         fn = &fhir_gen_nodes[e->node];
         type = strchr(fn->path, '.') ? "BackboneElement" : fn->path;
+    } else if (e->kind != FHIR_K_RESOURCE) {
+        ext = ext_of(c, obj, name);
     }
-    add_value(c, v, type, fn, e->kind, out);
+    add_value(c, v, ext, type, fn, e->kind, out);
 }
 
 /* Type name from a choice suffix when no model is known: "Quantity", "string". */
@@ -156,21 +196,47 @@ static const char *suffix_type(struct fp_ctx *c, const char *suffix)
     return fp_strndup(c->arena, suffix, strlen(suffix));
 }
 
-void fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, struct fp_coll *out)
+static bool choice_base(const struct fhir_node *fn, const char *name)
 {
-    if (it->kind != FP_NODE || json_object_get_type(it->node) != json_type_object) return;
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < fn->n_elems; i++) {
+        const struct fhir_elem *e = &fn->elems[i];
+        if ((e->flags & FHIR_F_CHOICE) && !strncmp(e->name, name, nl) &&
+            isupper((unsigned char)e->name[nl]))
+            return true;
+    }
+    return false;
+}
+
+int fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, struct fp_coll *out)
+{
+    if (it->ext && (!strcmp(name, "extension") || !strcmp(name, "id"))) {
+        json_object *v = jsonx_get(it->ext, name);
+        const struct fhir_node *ext = NULL;
+        if (v && !strcmp(name, "extension")) {
+            const struct fhir_elem *e =
+                fhir_model_find(&fhir_gen_nodes[fhir_gen_element_node], name);
+            if (e && e->kind == FHIR_K_COMPLEX) ext = &fhir_gen_nodes[e->node];
+        }
+        if (v)
+            add_value(c, v, NULL, ext ? "Extension" : "string", ext,
+                      ext ? FHIR_K_COMPLEX : FHIR_K_STRING, out);
+        return 0;
+    }
+    if (it->kind != FP_NODE || json_object_get_type(it->node) != json_type_object) return 0;
     if (it->fnode) {
         const struct fhir_elem *e = fhir_model_find(it->fnode, name);
         if (e && !(e->flags & FHIR_F_CHOICE)) {
-            json_object *v = jsonx_get(it->node, name);
-            if (v) add_elem(c, e, v, out);
-            return;
+            add_elem(c, e, it->node, name, out);
+            return 0;
         }
+        if (e) return 1;
+        if (!choice_base(it->fnode, name)) return 1;
     } else {
-        json_object *v = jsonx_get(it->node, name);
-        if (v) {
-            add_value(c, v, NULL, NULL, KIND_UNKNOWN, out);
-            return;
+        json_object *v = jsonx_get(it->node, name), *ext = ext_of(c, it->node, name);
+        if (v || ext) {
+            add_value(c, v, ext, NULL, NULL, KIND_UNKNOWN, out);
+            return 0;
         }
     }
     size_t nl = strlen(name);
@@ -179,12 +245,13 @@ void fp_member(struct fp_ctx *c, const struct fp_item *it, const char *name, str
         if (strncmp(key, name, nl) != 0 || !isupper((unsigned char)key[nl])) continue;
         if (it->fnode) {
             const struct fhir_elem *e = fhir_model_find(it->fnode, key);
-            if (e && (e->flags & FHIR_F_CHOICE)) add_elem(c, e, val, out);
+            if (e && (e->flags & FHIR_F_CHOICE)) add_elem(c, e, it->node, key, out);
         } else {
             const char *t = suffix_type(c, key + nl);
-            add_value(c, val, t, NULL, KIND_UNKNOWN, out);
+            add_value(c, val, NULL, t, NULL, KIND_UNKNOWN, out);
         }
     }
+    return 0;
 }
 
 void fp_children(struct fp_ctx *c, const struct fp_item *it, struct fp_coll *out)
@@ -195,13 +262,65 @@ void fp_children(struct fp_ctx *c, const struct fp_item *it, struct fp_coll *out
         if (key[0] == '_' || !strcmp(key, "resourceType")) continue;
         const struct fhir_elem *e = it->fnode ? fhir_model_find(it->fnode, key) : NULL;
         if (e)
-            add_elem(c, e, val, out);
+            add_elem(c, e, it->node, key, out);
         else
-            add_value(c, val, NULL, NULL, KIND_UNKNOWN, out);
+            add_value(c, val, NULL, NULL, NULL, KIND_UNKNOWN, out);
     }
 }
 
+static const char *const sysnames[] = {"Element", "Boolean",  "Integer", "Decimal", "String",
+                                       "Date",    "DateTime", "Time",    "Quantity"};
+
+/* FHIR primitive and datatype specialisations: child, parent. */
+static const char *const parents[][2] = {
+    {"code", "string"},
+    {"id", "string"},
+    {"markdown", "string"},
+    {"url", "uri"},
+    {"canonical", "uri"},
+    {"oid", "uri"},
+    {"uuid", "uri"},
+    {"unsignedInt", "integer"},
+    {"positiveInt", "integer"},
+    {"Age", "Quantity"},
+    {"Distance", "Quantity"},
+    {"Duration", "Quantity"},
+    {"Count", "Quantity"},
+    {"MoneyQuantity", "Quantity"},
+    {"SimpleQuantity", "Quantity"},
+};
+
+bool fp_known_type(const char *type)
+{
+    if (!strncmp(type, "System.", 7))
+        type += 7;
+    else if (!strncmp(type, "FHIR.", 5))
+        type += 5;
+    for (size_t k = 0; k < sizeof(sysnames) / sizeof(*sysnames); k++)
+        if (!strcmp(type, sysnames[k])) return true;
+    for (size_t k = 0; k < sizeof(kind_names) / sizeof(*kind_names); k++)
+        if (kind_names[k] && !strcmp(type, kind_names[k])) return true;
+    if (!strcmp(type, "Resource") || !strcmp(type, "DomainResource") ||
+        !strcmp(type, "BackboneElement") || !strcmp(type, "Element"))
+        return true;
+    for (size_t k = 0; k < fhir_gen_node_count; k++)
+        if (!strcmp(fhir_gen_nodes[k].path, type)) return true;
+    return false;
+}
+
+static bool is_type(const struct fp_item *it, const char *type, bool sub);
+
 bool fp_is_type(const struct fp_item *it, const char *type)
+{
+    return is_type(it, type, true);
+}
+
+bool fp_is_type_exact(const struct fp_item *it, const char *type)
+{
+    return is_type(it, type, false);
+}
+
+static bool is_type(const struct fp_item *it, const char *type, bool sub)
 {
     bool sys = false, fhir = false;
     if (!strncmp(type, "System.", 7)) {
@@ -211,13 +330,17 @@ bool fp_is_type(const struct fp_item *it, const char *type)
         type += 5;
         fhir = true;
     }
-    static const char *const sysnames[] = {"Element", "Boolean",  "Integer", "Decimal", "String",
-                                           "Date",    "DateTime", "Time",    "Quantity"};
-    if (!fhir && !strcmp(type, sysnames[it->kind])) return sys ? it->type == NULL : true;
+    if (!fhir && !it->type && !strcmp(type, sysnames[it->kind])) return true;
     if (sys) return false;
     const char *t = it->type;
     if (!t) return false;
-    if (!strcmp(t, type)) return true;
+    for (int depth = 0; t && depth < (sub ? 3 : 1); depth++) {
+        if (!strcmp(t, type)) return true;
+        const char *up = NULL;
+        for (size_t k = 0; k < sizeof(parents) / sizeof(*parents); k++)
+            if (!strcmp(parents[k][0], t)) up = parents[k][1];
+        t = up;
+    }
     if (it->kind == FP_NODE && jsonx_get_str(it->node, "resourceType") &&
         (!strcmp(type, "Resource") || !strcmp(type, "DomainResource")))
         return true;

@@ -269,7 +269,10 @@ const char *fp_item_text(struct fp_ctx *c, const struct fp_item *it)
         const char *v = fmt_dec(c, it->d, it->scale);
         size_t n = strlen(v) + strlen(it->s) + 4;
         char *out = fp_alloc(c->arena, n);
-        snprintf(out, n, "%s '%s'", v, it->s);
+        if (fp_calendar_unit(it->s))
+            snprintf(out, n, "%s %s", v, it->s);
+        else
+            snprintf(out, n, "%s '%s'", v, it->s);
         return out;
     }
     }
@@ -313,6 +316,10 @@ static int dt_cmp(const struct fp_item *a, const struct fp_item *b, bool *empty)
     const struct fp_dt *x = &a->dt, *y = &b->dt;
     *empty = false;
     int px = x->prec == 7 ? 6 : x->prec, py = y->prec == 7 ? 6 : y->prec;
+    if (x->prec >= 4 && y->prec >= 4 && x->has_tz != y->has_tz && a->kind != FP_TIME) {
+        *empty = true;
+        return 0;
+    }
     if (x->has_tz && y->has_tz && x->prec >= 4 && y->prec >= 4 && a->kind != FP_TIME) {
         int64_t ma = dt_ms(x, a->kind), mb = dt_ms(y, b->kind);
         if (px == py) return ma < mb ? -1 : ma > mb;
@@ -342,9 +349,93 @@ static bool is_dt(enum fp_kind k)
     return k == FP_DATE || k == FP_DATETIME;
 }
 
+static const struct {
+    const char *unit;
+    long double factor;
+    const char *base;
+} qunits[] = {
+    {"[in_i]", 0.0254L, "m"},
+    {"[lb_av]", 453.59237L, "g"},
+    {"g", 1, "g"},
+    {"mg", 1e-3L, "g"},
+    {"kg", 1e3L, "g"},
+    {"ug", 1e-6L, "g"},
+    {"m", 1, "m"},
+    {"cm", 1e-2L, "m"},
+    {"mm", 1e-3L, "m"},
+    {"km", 1e3L, "m"},
+    {"s", 1, "s"},
+    {"ms", 1e-3L, "s"},
+    {"min", 60, "s"},
+    {"h", 3600, "s"},
+    {"d", 86400, "s"},
+    {"wk", 604800, "s"},
+    {"second", 1, "s"},
+    {"seconds", 1, "s"},
+    {"millisecond", 1e-3L, "s"},
+    {"milliseconds", 1e-3L, "s"},
+    {"minute", 60, "s"},
+    {"minutes", 60, "s"},
+    {"hour", 3600, "s"},
+    {"hours", 3600, "s"},
+    {"day", 86400, "s"},
+    {"days", 86400, "s"},
+    {"week", 604800, "s"},
+    {"weeks", 604800, "s"},
+    {"year", 1, "cal_year"},
+    {"years", 1, "cal_year"},
+    {"month", 1, "cal_month"},
+    {"months", 1, "cal_month"},
+};
+
+static const char *qnorm(const char *u, long double *factor)
+{
+    for (size_t k = 0; k < sizeof(qunits) / sizeof(*qunits); k++)
+        if (!strcmp(qunits[k].unit, u)) {
+            *factor = qunits[k].factor;
+            return qunits[k].base;
+        }
+    *factor = 1;
+    return u;
+}
+
+bool fp_calendar_unit(const char *u)
+{
+    long double f;
+    return isalpha((unsigned char)u[0]) && strlen(u) > 2 && strcmp(u, "min") != 0 &&
+           qnorm(u, &f) != u;
+}
+
+bool fp_units_comparable(const char *a, const char *b)
+{
+    long double f;
+    return strcmp(qnorm(a, &f), qnorm(b, &f)) == 0;
+}
+
+/* Quantity equality: 1, 0, or -1 when the units cannot be compared exactly (year vs 'a'). */
+static int qty_cmp(const struct fp_item *a, const struct fp_item *b, int *cmp)
+{
+    long double fa, fb;
+    const char *ba = qnorm(a->s, &fa), *bb = qnorm(b->s, &fb);
+    if (strcmp(ba, bb) != 0) return -1;
+    long double x = a->d * fa, y = b->d * fb;
+    long double tol = 1e-12L * (fabsl(x) + fabsl(y));
+    *cmp = fabsl(x - y) <= tol ? 0 : x < y ? -1 : 1;
+    return 0;
+}
+
+static long double round_to(long double v, int scale)
+{
+    long double f = powl(10, scale);
+    return roundl(v * f);
+}
+
 int fp_equal(const struct fp_item *a, const struct fp_item *b)
 {
-    if (numeric(a) && numeric(b)) return numval(a) == numval(b);
+    if (numeric(a) && numeric(b)) {
+        int sa = a->kind == FP_DEC ? a->scale : 0, sb = b->kind == FP_DEC ? b->scale : 0;
+        return round_to(numval(a), sa > sb ? sa : sb) == round_to(numval(b), sa > sb ? sa : sb);
+    }
     if (is_dt(a->kind) && is_dt(b->kind)) {
         bool empty;
         int r = dt_cmp(a, b, &empty);
@@ -362,8 +453,16 @@ int fp_equal(const struct fp_item *a, const struct fp_item *b)
         int r = dt_cmp(a, b, &empty);
         return r ? 0 : empty ? -1 : 1;
     }
-    case FP_QTY:
-        return a->d == b->d && strcmp(a->s, b->s) == 0;
+    case FP_QTY: {
+        int cmp;
+        if (qty_cmp(a, b, &cmp) < 0) {
+            long double f;
+            const char *ba = qnorm(a->s, &f), *bb = qnorm(b->s, &f);
+            bool cal = !strncmp(ba, "cal_", 4) || !strncmp(bb, "cal_", 4);
+            return cal ? -1 : 0;
+        }
+        return cmp == 0;
+    }
     case FP_NODE: {
         size_t la, lb;
         const char *ta = jsonx_text(a->node, false, &la);
@@ -408,8 +507,17 @@ bool fp_equiv(const struct fp_item *a, const struct fp_item *b)
         norm_ws(b->s, y, sizeof(y));
         return strcmp(x, y) == 0;
     }
-    if ((is_dt(a->kind) && is_dt(b->kind)) || (a->kind == FP_TIME && b->kind == FP_TIME))
-        return fp_equal(a, b) == 1;
+    if (a->kind == FP_QTY && b->kind == FP_QTY) {
+        long double fa, fb;
+        const char *ba = qnorm(a->s, &fa), *bb = qnorm(b->s, &fb);
+        if (!strcmp(ba, "cal_year") && !strcmp(bb, "a")) return a->d == b->d;
+        if (!strcmp(bb, "cal_year") && !strcmp(ba, "a")) return a->d == b->d;
+        if (!strcmp(ba, "cal_month") && !strcmp(bb, "mo")) return a->d == b->d;
+        if (!strcmp(bb, "cal_month") && !strcmp(ba, "mo")) return a->d == b->d;
+        if (strcmp(ba, bb) != 0) return false;
+        int s = a->scale < b->scale ? a->scale : b->scale;
+        return round_to(a->d, s) == round_to(b->d * fb / fa, s);
+    }
     return fp_equal(a, b) == 1;
 }
 
@@ -431,10 +539,7 @@ bool fp_compare(const struct fp_item *a, const struct fp_item *b, int *cmp, bool
         *cmp = r < 0 ? -1 : r > 0;
         return true;
     }
-    if (a->kind == FP_QTY && b->kind == FP_QTY && !strcmp(a->s, b->s)) {
-        *cmp = a->d < b->d ? -1 : a->d > b->d;
-        return true;
-    }
+    if (a->kind == FP_QTY && b->kind == FP_QTY && qty_cmp(a, b, cmp) == 0) return true;
     if (a->kind == FP_QTY && b->kind == FP_QTY) return false;
     *bad = true;
     return false;
@@ -455,10 +560,10 @@ bool fp_dt_add(struct fp_dt *d, enum fp_kind k, int64_t amount, const char *unit
     memcpy(u, unit, ul + 1);
     if (ul > 1 && u[ul - 1] == 's' && strcmp(u, "ms") != 0 && strcmp(u, "s") != 0) u[ul - 1] = 0;
     if (amount > 100000000 || amount < -100000000) return false;
-    if (!strcmp(u, "year") || !strcmp(u, "a")) {
+    if (!strcmp(u, "year")) {
         if (k == FP_TIME) return false;
         d->y += (int)amount;
-    } else if (!strcmp(u, "month") || !strcmp(u, "mo")) {
+    } else if (!strcmp(u, "month")) {
         if (k == FP_TIME) return false;
         int64_t m = (int64_t)d->y * 12 + (d->mo - 1) + amount;
         d->y = (int)(m / 12);
