@@ -160,7 +160,8 @@ static struct fp_item *arith(struct fp_ctx *c, enum fp_op op, struct fp_item *a,
         struct fp_item *it = fp_new(c, a->kind);
         it->dt = a->dt;
         long double v = op == FP_OP_SUB ? -b->d : b->d;
-        if (!fp_dt_add(&it->dt, a->kind, (int64_t)truncl(v), b->s))
+        int64_t amount;
+        if (!fp_ld_to_i64(truncl(v), &amount) || !fp_dt_add(&it->dt, a->kind, amount, b->s))
             fp_fail(c, "cannot add '%s' to a date", b->s);
         return it;
     }
@@ -217,7 +218,10 @@ static struct fp_item *arith(struct fp_ctx *c, enum fp_op op, struct fp_item *a,
         }
         case FP_OP_IDIV:
             if (y == 0) return NULL;
-            return fp_int(c, (int64_t)truncl(x / y));
+            {
+                int64_t q;
+                return fp_ld_to_i64(truncl(x / y), &q) ? fp_int(c, q) : NULL;
+            }
         case FP_OP_MOD:
             if (y == 0) return NULL;
             return fp_dec(c, fmodl(x, y), maxi(sa, sb));

@@ -157,6 +157,8 @@ struct fp_item *fp_dec(struct fp_ctx *c, long double d, int scale);
 struct fp_item *fp_str(struct fp_ctx *c, const char *s, size_t n);
 bool fp_parse_dt(const char *s, size_t n, enum fp_kind k, struct fp_dt *out);
 int fp_dec_scale(const char *s);
+/* v as an integer when it is finite and fits, else false. */
+bool fp_ld_to_i64(long double v, int64_t *out);
 void fp_format_dt(const struct fp_dt *d, enum fp_kind k, char *out, size_t n);
 /* Text of an item in literal form without quotes/'@' (JSON text for complex nodes). */
 const char *fp_item_text(struct fp_ctx *c, const struct fp_item *it);

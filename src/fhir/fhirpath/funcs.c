@@ -641,10 +641,42 @@ static void f_replace(struct fctx *f)
 }
 
 /* Translates the common Perl classes to POSIX ERE so regcomp accepts them. */
+/* glibc's regcomp expands repetitions by copying, so stacked quantifiers (a+++, (a{50}){50})
+ * and back-references can take gigabytes or exponential time. Such patterns are refused. */
+static bool re_too_costly(const char *pat)
+{
+    int braces = 0;
+    bool prev_quant = false;
+    for (size_t i = 0; pat[i]; i++) {
+        char ch = pat[i];
+        if (ch == '\\' && pat[i + 1]) {
+            if (isdigit((unsigned char)pat[i + 1])) return true;
+            i++;
+            prev_quant = false;
+            continue;
+        }
+        bool quant = ch == '+' || ch == '*' || ch == '?' || ch == '{';
+        if (quant && prev_quant) return true;
+        if (ch == '{') {
+            if (++braces > 2) return true;
+            char *end;
+            long v = strtol(pat + i + 1, &end, 10);
+            if (v > 50) return true;
+            if (*end == ',') v = strtol(end + 1, &end, 10);
+            if (v > 50) return true;
+            while (pat[i] && pat[i] != '}') i++;
+            if (!pat[i]) return true;
+        }
+        prev_quant = quant;
+    }
+    return false;
+}
+
 static bool compile_re(struct fctx *f, const char *pat, regex_t *re, bool anchored)
 {
     size_t n = strlen(pat);
-    if (n > 1024) fp_fail(f->c, "regular expression too long");
+    if (n > 256) fp_fail(f->c, "regular expression too long");
+    if (re_too_costly(pat)) fp_fail(f->c, "regular expression too costly: '%s'", pat);
     char *o = fp_alloc(f->c->arena, n * 14 + 8), *w = o;
     if (anchored) *w++ = '^', *w++ = '(';
     for (size_t i = 0; i < n; i++) {
@@ -834,7 +866,8 @@ static void rounding(struct fctx *f, long double (*fn)(long double))
     struct fp_item *it = in_num(f);
     if (!it) return;
     if (it->kind == FP_QTY) fp_fail(f->c, "%s() needs a number", f->n->text);
-    push(f, fp_int(f->c, (int64_t)fn(nv(it))));
+    int64_t v;
+    if (fp_ld_to_i64(fn(nv(it)), &v)) push(f, fp_int(f->c, v));
 }
 
 static void f_ceiling(struct fctx *f)

@@ -66,6 +66,13 @@ struct fp_item *fp_str(struct fp_ctx *c, const char *s, size_t n)
     return it;
 }
 
+bool fp_ld_to_i64(long double v, int64_t *out)
+{
+    if (!(v > -9.2e18L && v < 9.2e18L)) return false; /* also false for NaN */
+    *out = (int64_t)v;
+    return true;
+}
+
 int fp_dec_scale(const char *s)
 {
     const char *dot = strchr(s, '.');
@@ -594,8 +601,9 @@ bool fp_dt_add(struct fp_dt *d, enum fp_kind k, int64_t amount, const char *unit
         d->mi = (int)(rem / 60000LL % 60);
         d->s = (int)(rem / 1000 % 60);
         d->ms = (int)(rem % 1000);
-        return true;
+        return k == FP_TIME || (d->y >= 1 && d->y <= 9999);
     }
+    if (k != FP_TIME && (d->y < 1 || d->y > 9999)) return false;
     int dim = days_in_month(d->y, d->mo);
     if (d->d > dim) d->d = dim;
     return true;
