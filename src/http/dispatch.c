@@ -408,6 +408,7 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
     req->json = NULL;
     req->pretty = false;
     req->raw_query = c->query;
+    req->json_depth = c->srv->limits.json_depth;
     req->app = c->srv->app;
     req->priv = c;
     reply_reset(c);

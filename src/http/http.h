@@ -38,6 +38,7 @@ struct http_request {
     const char *raw_query; /* the query string as received (may be NULL) */
     void *app;             /* the server config's app pointer */
     void *priv;            /* the dispatcher's own state */
+    int json_depth;        /* limits.json_depth, for handlers that parse an HTTP_BODY_RAW body */
 };
 
 /* Request header by case-insensitive name, or NULL. */

@@ -7,7 +7,9 @@
 enum bphase { BPHASE_DELETE, BPHASE_POST, BPHASE_PUT, BPHASE_GET };
 
 struct bentry {
-    json_object *resource; /* not owned (inside the request Bundle) */
+    json_object *resource; /* not owned (inside the request Bundle or tree) */
+    json_object *tree;     /* text path: this entry's own parsed tree, kept for the unit */
+    char *full;            /* text path: owned copy of the fullUrl (a key of urls) */
     struct rest_url url;
     struct rest_op op;
     enum bphase phase;
@@ -39,6 +41,7 @@ struct bcref {
 struct bundle {
     struct rest_ctx *rc;
     bool tx;
+    bool own_urls; /* text path: entry trees are freed after each pass, so keys are copied */
     enum rest_return ret;
     struct bentry *e;
     size_t n;

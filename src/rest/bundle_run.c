@@ -72,6 +72,18 @@ static enum rg_err resolve_cref(struct unit *u, struct bcref *c, struct rg_fail 
     return c->err;
 }
 
+/* A detached entry's k-th reference is a placeholder in its text; others are in its tree. */
+static void set_fix(struct bentry *be, size_t k, const struct bfix *x, const char *type,
+                    const char *id)
+{
+    if (be->op.text) {
+        struct rest_splice *sp = &be->op.splices[1 + k];
+        snprintf(sp->value, sizeof sp->value, "%s/%s", type, id);
+    } else {
+        rest_ref_set(x->holder, type, id);
+    }
+}
+
 static enum rg_err apply_fixes(struct unit *u, struct bentry *be, struct rg_fail *f)
 {
     struct bundle *b = u->b;
@@ -80,13 +92,13 @@ static enum rg_err apply_fixes(struct unit *u, struct bentry *be, struct rg_fail
         if (x->cond) {
             struct bcref *c = b->cref[x->target];
             if (resolve_cref(u, c, f) != RG_OK) return f->code;
-            rest_ref_set(x->holder, c->type, c->id);
+            set_fix(be, k, x, c->type, c->id);
         } else {
             struct bentry *t = &b->e[x->target];
             if (t->failed)
                 return rg_fail_set(f, RG_E_UNRESOLVED_REFERENCE, NULL,
                                    "the referenced entry %zu failed", x->target);
-            rest_ref_set(x->holder, t->op.type, t->op.id);
+            set_fix(be, k, x, t->op.type, t->op.id);
         }
     }
     return RG_OK;

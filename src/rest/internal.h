@@ -75,6 +75,13 @@ enum rg_err rest_url_parse(const struct rest_ctx *rc, const char *url, struct re
 /* ---- Writes ---- */
 enum rest_method { REST_GET, REST_POST, REST_PUT, REST_DELETE };
 
+/* A placeholder in a detached resource's text (between the quotes of a JSON string) and what
+ * replaces it. */
+struct rest_splice {
+    size_t off, len;
+    char value[STORE_TYPE_MAX + STORE_ID_MAX + 1];
+};
+
 /* One create, update or delete, prepared before the store's write unit and run inside it. */
 struct rest_op {
     enum rest_method method;
@@ -89,8 +96,17 @@ struct rest_op {
     char last_updated[FHIRTIME_INSTANT_LEN];
     char compartment[STORE_ID_MAX];
     bool has_compartment;
-    struct store_token *tokens; /* owned array; strings point into resource */
+    struct store_token *tokens; /* owned array; strings point into resource (or token_text) */
     size_t ntokens;
+    char *token_text; /* owned copies of the token strings once the resource is detached */
+    /* Detached (rest_op_detach): the serialised resource, with placeholders rest_op_run replaces
+     * by splices[k].value in text order (order); splices[0] is meta.versionId, splices[1 + k]
+     * the k-th reference given to rest_op_detach. resource is then NULL. */
+    char *text;
+    size_t text_len;
+    struct rest_splice *splices;
+    size_t *order;
+    size_t nsplices;
     /* results */
     int status;      /* 200, 201, 204 */
     int64_t version; /* of the version written or found; 0 when none */
@@ -111,6 +127,13 @@ enum rg_err rest_op_resolve(struct store *s, struct store_txn *tx, struct rest_o
 /* Runs op (after rest_op_resolve) inside a unit: version checks, serialisation, tx_put. */
 enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *op,
                         struct rg_fail *f);
+/* After rest_op_prepare (not for conditional ops): serialises the resource with meta set as
+ * rest_op_run would (versionId a placeholder, lastUpdated op->last_updated), each of the nrefs
+ * holders' reference a placeholder too (their values are set in splices[1 + k] before
+ * rest_op_run; none may name a Patient, since the compartment is computed here), copies the
+ * token strings, and forgets the resource so the caller can free it. */
+enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t nrefs,
+                           struct rg_fail *f);
 /* Frees what op owns. */
 void rest_op_clear(struct rest_op *op);
 /* Runs one op as its own write unit (resolve + run). RG_E_UNAVAILABLE when the store is busy. */
@@ -161,8 +184,15 @@ bool rest_strmap_get(const struct rest_strmap *m, const char *key, size_t *val);
 int rest_strmap_put(struct rest_strmap *m, const char *key, size_t val);
 
 /* ---- Bundles ---- */
+/* JSON depth for a Bundle's text given without a limit (the HTTP layer's default). */
+#define REST_BUNDLE_DEPTH 64
 enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_return ret,
                             json_object **response, struct rg_fail *f);
+/* The same over a Bundle's JSON text (nested at most depth deep), holding one entry's tree at a
+ * time. Text that is not a JSON object fails as the HTTP layer fails such a body
+ * (RG_E_JSON_SYNTAX, RG_E_JSON_DEPTH, RG_E_NOT_UTF8, ...). */
+enum rg_err rest_bundle_run_text(struct rest_ctx *rc, const char *text, size_t len, int depth,
+                                 enum rest_return ret, json_object **response, struct rg_fail *f);
 
 /* ---- Handlers ---- */
 void rest_h_metadata(struct http_request *req, struct http_reply *rep);

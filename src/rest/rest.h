@@ -40,6 +40,12 @@ const struct http_route *rest_routes(size_t *count);
 enum rg_err rest_process_bundle(struct rest_ctx *rc, json_object *bundle, json_object **response,
                                 struct rg_fail *f);
 
+/* The same over the Bundle's JSON text (len bytes); memory follows the largest entry, not the whole
+ * Bundle. Text that is not a JSON object fails with RG_E_JSON_SYNTAX, RG_E_NOT_UTF8,
+ * RG_E_JSON_DEPTH or RG_E_NOT_RESOURCE. */
+enum rg_err rest_process_bundle_text(struct rest_ctx *rc, const char *json, size_t len,
+                                     json_object **response, struct rg_fail *f);
+
 /* Validates and stores one resource as PUT [type]/[id] does (as POST [type] when it has no id). */
 enum rg_err rest_put_resource(struct rest_ctx *rc, json_object *resource, struct rg_fail *f);
 

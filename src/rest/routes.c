@@ -11,7 +11,7 @@
 static const struct http_route routes[] = {
     ROUTE("GET", "/fhir/metadata", rest_h_metadata, HTTP_BODY_NONE, "capabilities"),
     ROUTE("GET", "/fhir/_history", rest_h_history_system, HTTP_BODY_NONE, "history-system"),
-    ROUTE("POST", "/fhir", rest_h_bundle, HTTP_BODY_JSON, "transaction"),
+    ROUTE("POST", "/fhir", rest_h_bundle, HTTP_BODY_RAW, "transaction"), /* parsed per entry */
     ROUTE("GET", "/fhir/{type}/_history", rest_h_history_type, HTTP_BODY_NONE, "history-type"),
     ROUTE("GET", "/fhir/{type}/{id}/_history", rest_h_history_instance, HTTP_BODY_NONE,
           "history-instance"),

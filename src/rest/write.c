@@ -143,17 +143,134 @@ enum rg_err rest_op_resolve(struct store *s, struct store_txn *tx, struct rest_o
     return RG_OK;
 }
 
-static void set_meta(struct rest_op *op)
+static void set_meta_version(struct rest_op *op, const char *v)
 {
     json_object *meta = jsonx_get(op->resource, "meta");
     if (!json_object_is_type(meta, json_type_object)) {
         meta = json_object_new_object();
         json_object_object_add(op->resource, "meta", meta);
     }
-    char v[24];
-    snprintf(v, sizeof v, "%lld", (long long)op->version);
     json_object_object_add(meta, "versionId", json_object_new_string(v));
     json_object_object_add(meta, "lastUpdated", json_object_new_string(op->last_updated));
+}
+
+static void set_meta(struct rest_op *op)
+{
+    char v[24];
+    snprintf(v, sizeof v, "%lld", (long long)op->version);
+    set_meta_version(op, v);
+}
+
+static enum rg_err own_tokens(struct rest_op *op, struct rg_fail *f)
+{
+    size_t need = 0;
+    for (size_t k = 0; k < op->ntokens; k++) {
+        const struct store_token *t = &op->tokens[k];
+        need += strlen(t->code) + 1 + (t->system ? strlen(t->system) + 1 : 0);
+    }
+    if (!need) return RG_OK;
+    char *p = malloc(need);
+    if (!p) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    op->token_text = p;
+    for (size_t k = 0; k < op->ntokens; k++) {
+        struct store_token *t = &op->tokens[k];
+        size_t n = strlen(t->code) + 1;
+        memcpy(p, t->code, n);
+        t->code = p;
+        p += n;
+        if (t->system) {
+            n = strlen(t->system) + 1;
+            memcpy(p, t->system, n);
+            t->system = p;
+            p += n;
+        }
+    }
+    return RG_OK;
+}
+
+/* Finds "ph" in text; records the span of ph. */
+static bool find_placeholder(const char *text, size_t len, const char *ph, struct rest_splice *sp)
+{
+    char pat[96];
+    int n = snprintf(pat, sizeof pat, "\"%s\"", ph);
+    const char *at = memmem(text, len, pat, (size_t)n);
+    if (!at) return false;
+    sp->off = (size_t)(at - text) + 1;
+    sp->len = (size_t)n - 2;
+    return true;
+}
+
+static int by_offset(const void *a, const void *b, void *arg)
+{
+    const struct rest_splice *sp = arg;
+    size_t x = sp[*(const size_t *)a].off, y = sp[*(const size_t *)b].off;
+    return x < y ? -1 : x > y;
+}
+
+enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t nrefs,
+                           struct rg_fail *f)
+{
+    /* Random placeholders: no resource text can know them, so each occurs once, where we put it.
+     * "urn:" references name no Patient, so the compartment is the same as with the final ones. */
+    char u[UUID_STR_LEN], ph[UUID_STR_LEN + 40];
+    if (uuid_v4(u) != 0) return rg_fail_set(f, RG_E_INTERNAL, NULL, "no random source");
+    op->splices = calloc(nrefs + 1, sizeof *op->splices);
+    op->order = calloc(nrefs + 1, sizeof *op->order);
+    if (!op->splices || !op->order) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    op->nsplices = nrefs + 1;
+    for (size_t k = 0; k < nrefs; k++) {
+        snprintf(ph, sizeof ph, "urn:regie:%s:%zu", u, k);
+        json_object_object_add(refs[k], "reference", json_object_new_string(ph));
+    }
+    if (op->late_compartment) compute_compartment(op);
+    snprintf(ph, sizeof ph, "urn:regie:%s:v", u);
+    set_meta_version(op, ph);
+    size_t len = 0;
+    const char *t = jsonx_text(op->resource, false, &len);
+    if (!t) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    for (size_t k = 0; k < op->nsplices; k++) {
+        if (k) snprintf(ph, sizeof ph, "urn:regie:%s:%zu", u, k - 1);
+        op->order[k] = k;
+        if (!find_placeholder(t, len, ph, &op->splices[k])) {
+            log_bug("placeholder %zu is missing from the serialised resource", k);
+            return rg_fail_set(f, RG_E_INTERNAL, NULL, "serialisation failure");
+        }
+    }
+    qsort_r(op->order, op->nsplices, sizeof *op->order, by_offset, op->splices);
+    op->text = malloc(len + 1);
+    if (!op->text) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    memcpy(op->text, t, len + 1);
+    op->text_len = len;
+    enum rg_err e = own_tokens(op, f);
+    if (e != RG_OK) return e;
+    op->resource = NULL;
+    return RG_OK;
+}
+
+/* The detached text with every placeholder replaced (caller frees). */
+static char *detached_text(struct rest_op *op, size_t *len)
+{
+    snprintf(op->splices[0].value, sizeof op->splices[0].value, "%lld", (long long)op->version);
+    size_t n = op->text_len;
+    for (size_t k = 0; k < op->nsplices; k++)
+        n = n - op->splices[k].len + strlen(op->splices[k].value);
+    char *out = malloc(n + 1);
+    if (!out) return NULL;
+    size_t at = 0, from = 0;
+    for (size_t k = 0; k < op->nsplices; k++) {
+        const struct rest_splice *sp = &op->splices[op->order[k]];
+        memcpy(out + at, op->text + from, sp->off - from);
+        at += sp->off - from;
+        size_t vl = strlen(sp->value);
+        memcpy(out + at, sp->value, vl);
+        at += vl;
+        from = sp->off + sp->len;
+    }
+    memcpy(out + at, op->text + from, op->text_len - from);
+    at += op->text_len - from;
+    out[at] = '\0';
+    *len = at;
+    return out;
 }
 
 static enum rg_err run_matched(struct store *s, struct store_txn *tx, struct rest_op *op,
@@ -197,6 +314,7 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
                                (long long)op->if_match, (long long)cur.version);
     }
     struct store_put p = {.type = op->type, .id = op->id, .last_updated = op->last_updated};
+    char *owned = NULL;
     if (op->method == REST_DELETE) {
         if (!exists || deleted) {
             op->noop = true;
@@ -209,10 +327,15 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
     } else {
         op->version = p.version = exists ? cur.version + 1 : 1;
         op->status = exists && !deleted ? 200 : 201;
-        if (op->late_compartment) compute_compartment(op);
-        set_meta(op);
         size_t len = 0;
-        p.json = jsonx_text(op->resource, false, &len);
+        if (!op->resource && op->text) {
+            owned = detached_text(op, &len);
+            p.json = owned;
+        } else {
+            if (op->late_compartment) compute_compartment(op);
+            set_meta(op);
+            p.json = jsonx_text(op->resource, false, &len);
+        }
         if (!p.json) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
         p.json_len = len;
         p.compartment = op->has_compartment ? op->compartment : NULL;
@@ -220,6 +343,7 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
         p.ntokens = op->ntokens;
     }
     enum store_rc src = s->ops->tx_put(tx, &p);
+    free(owned);
     if (src != STORE_OK) return rest_store_fail(src, "tx_put", f);
     return RG_OK;
 }
@@ -231,6 +355,15 @@ void rest_op_clear(struct rest_op *op)
     op->ntokens = 0;
     free(op->existing);
     op->existing = NULL;
+    free(op->token_text);
+    op->token_text = NULL;
+    free(op->text);
+    op->text = NULL;
+    free(op->splices);
+    op->splices = NULL;
+    free(op->order);
+    op->order = NULL;
+    op->nsplices = 0;
 }
 
 struct one {
