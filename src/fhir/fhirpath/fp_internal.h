@@ -200,6 +200,8 @@ struct fp_item *fp_value_of(struct fp_ctx *c, struct fp_item *it);
 bool fp_known_type(const char *type);
 
 /* funcs.c */
+/* Whether name is a function taking n_args arguments (checked at compile time). */
+bool fp_function_known(const char *name, size_t n_args);
 struct fp_coll fp_call(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus);
 
 #endif

@@ -1187,6 +1187,18 @@ static const struct fdef funcs[] = {
     {"htmlChecks", f_htmlChecks, 0, 0},
 };
 
+bool fp_function_known(const char *name, size_t n_args)
+{
+    static const char *const more[] = {"sort",       "lowBoundary", "highBoundary", "precision",
+                                       "encode",     "decode",      "escape",       "unescape",
+                                       "comparable", "conformsTo",  "type"};
+    for (size_t i = 0; i < sizeof(funcs) / sizeof(*funcs); i++)
+        if (!strcmp(funcs[i].name, name)) return n_args >= funcs[i].min && n_args <= funcs[i].max;
+    for (size_t i = 0; i < sizeof(more) / sizeof(*more); i++)
+        if (!strcmp(more[i], name)) return true;
+    return false;
+}
+
 struct fp_coll fp_call(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus)
 {
     for (size_t i = 0; i < sizeof(funcs) / sizeof(*funcs); i++) {

@@ -316,6 +316,8 @@ static struct fp_node *parse_invocation(struct parser *p)
             }
         }
         expect(p, ")");
+        if (!fp_function_known(name, n))
+            perr(p, pos, "unknown function %s() or wrong number of arguments (%zu)", name, n);
         struct fp_node *f = mk(p, FP_A_FUNC, pos, n);
         f->text = name;
         if (n) memcpy(f->kids, args, n * sizeof(*args));
