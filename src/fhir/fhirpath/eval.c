@@ -12,7 +12,7 @@
 
 #define FP_ARENA_PARSE (1u << 20)
 #define FP_ARENA_EVAL  (64u << 20)
-#define FP_MAX_STEPS   2000000L
+#define FP_MAX_STEPS   10000000L
 
 static struct fp_coll one(struct fp_ctx *c, struct fp_item *it)
 {
@@ -246,8 +246,15 @@ static struct fp_item *arith(struct fp_ctx *c, enum fp_op op, struct fp_item *a,
     fp_fail(c, "cannot apply arithmetic to %s and %s", fp_item_type(a), fp_item_type(b));
 }
 
-static bool coll_has(const struct fp_coll *v, const struct fp_item *it)
+void fp_tick(struct fp_ctx *c, size_t n)
 {
+    c->steps += (long)(n > FP_MAX_STEPS ? FP_MAX_STEPS : n);
+    if (c->steps > FP_MAX_STEPS) fp_fail(c, "evaluation too large");
+}
+
+bool fp_coll_has(struct fp_ctx *c, const struct fp_coll *v, const struct fp_item *it)
+{
+    fp_tick(c, v->n);
     for (size_t i = 0; i < v->n; i++)
         if (fp_equal(v->v[i], it) == 1) return true;
     return false;
@@ -292,9 +299,9 @@ static struct fp_coll binop(struct fp_ctx *c, const struct fp_node *n, const str
     switch (op) {
     case FP_OP_UNION:
         for (size_t i = 0; i < a.n; i++)
-            if (!coll_has(&r, a.v[i])) fp_push(c, &r, a.v[i]);
+            if (!fp_coll_has(c, &r, a.v[i])) fp_push(c, &r, a.v[i]);
         for (size_t i = 0; i < b.n; i++)
-            if (!coll_has(&r, b.v[i])) fp_push(c, &r, b.v[i]);
+            if (!fp_coll_has(c, &r, b.v[i])) fp_push(c, &r, b.v[i]);
         return r;
     case FP_OP_EQ:
     case FP_OP_NE: {
@@ -308,6 +315,7 @@ static struct fp_coll binop(struct fp_ctx *c, const struct fp_node *n, const str
     case FP_OP_EQUIV:
     case FP_OP_NEQUIV: {
         bool eq = a.n == b.n;
+        if (eq) fp_tick(c, a.n * b.n);
         for (size_t i = 0; eq && i < a.n; i++) {
             bool found = false;
             for (size_t j = 0; !found && j < b.n; j++) found = fp_equiv(a.v[i], b.v[j]);
@@ -320,7 +328,7 @@ static struct fp_coll binop(struct fp_ctx *c, const struct fp_node *n, const str
         struct fp_coll *elem = op == FP_OP_IN ? &a : &b, *set = op == FP_OP_IN ? &b : &a;
         if (!elem->n) return r;
         struct fp_item *e = single(c, elem);
-        return one(c, fp_bool(c, coll_has(set, e)));
+        return one(c, fp_bool(c, fp_coll_has(c, set, e)));
     }
     case FP_OP_LT:
     case FP_OP_GT:
@@ -370,7 +378,7 @@ static struct fp_coll eval_inv(struct fp_ctx *c, const struct fp_node *n,
 
 struct fp_coll fp_eval(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus)
 {
-    if (++c->steps > FP_MAX_STEPS) fp_fail(c, "evaluation too large");
+    fp_tick(c, 1);
     struct fp_coll r = {0};
     switch (n->kind) {
     case FP_A_EMPTY:
@@ -495,6 +503,7 @@ struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object
     struct fp_coll focus = one(c, c->root);
     res->c = fp_eval(c, e->root, &focus);
     res->arena.oom = NULL;
+    res->arena.limit = SIZE_MAX; /* rendering the result may allocate a little more */
     free(c);
     return res;
 fail:

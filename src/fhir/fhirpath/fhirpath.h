@@ -21,7 +21,10 @@ void fhirpath_free(struct fhirpath_expr *e);
 
 /* Evaluates e with resource as %resource, %context and the initial focus. Returns NULL on an
  * evaluation error (message in err), else a collection (possibly empty). The result may point
- * into resource: keep resource alive while the result is used. */
+ * into resource: keep resource alive while the result is used. Evaluation only reads resource,
+ * but json-c keeps printed text inside an object (rendering a complex node as text prints it),
+ * so do not evaluate against the same resource from two threads at once. Work, memory and time
+ * are capped: an expression that needs more fails with "evaluation too large". */
 struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object *resource,
                                       char *err, size_t err_len);
 void fhirpath_result_free(struct fhirpath_result *r);

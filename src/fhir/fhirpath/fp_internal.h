@@ -186,6 +186,10 @@ bool fp_is_type(const struct fp_item *it, const char *type);
 bool fp_is_type_exact(const struct fp_item *it, const char *type);
 
 /* eval.c */
+/* Counts n units of work; fails the evaluation past the cap (quadratic distinct/union). */
+void fp_tick(struct fp_ctx *c, size_t n);
+/* Whether v holds an item equal to it (counted as work). */
+bool fp_coll_has(struct fp_ctx *c, const struct fp_coll *v, const struct fp_item *it);
 struct fp_coll fp_eval(struct fp_ctx *c, const struct fp_node *n, const struct fp_coll *focus);
 bool fp_truthy(struct fp_ctx *c, const struct fp_coll *v, int *tri); /* tri: 1/0/-1 empty */
 

@@ -92,13 +92,6 @@ static void push_bool(struct fctx *f, bool b)
     push(f, fp_bool(f->c, b));
 }
 
-static bool has(const struct fp_coll *v, const struct fp_item *it)
-{
-    for (size_t i = 0; i < v->n; i++)
-        if (fp_equal(v->v[i], it) == 1) return true;
-    return false;
-}
-
 /* ---- existence and filtering ---- */
 
 static void f_empty(struct fctx *f)
@@ -174,7 +167,7 @@ static void f_subsetOf(struct fctx *f)
 {
     struct fp_coll other = arg(f, 0);
     for (size_t i = 0; i < f->in->n; i++)
-        if (!has(&other, f->in->v[i])) {
+        if (!fp_coll_has(f->c, &other, f->in->v[i])) {
             push_bool(f, false);
             return;
         }
@@ -185,7 +178,7 @@ static void f_supersetOf(struct fctx *f)
 {
     struct fp_coll other = arg(f, 0);
     for (size_t i = 0; i < other.n; i++)
-        if (!has(f->in, other.v[i])) {
+        if (!fp_coll_has(f->c, f->in, other.v[i])) {
             push_bool(f, false);
             return;
         }
@@ -200,7 +193,7 @@ static void f_count(struct fctx *f)
 static void f_distinct(struct fctx *f)
 {
     for (size_t i = 0; i < f->in->n; i++)
-        if (!has(&f->out, f->in->v[i])) push(f, f->in->v[i]);
+        if (!fp_coll_has(f->c, &f->out, f->in->v[i])) push(f, f->in->v[i]);
 }
 
 static void f_isDistinct(struct fctx *f)
@@ -236,7 +229,7 @@ static void f_repeat(struct fctx *f)
         for (size_t i = 0; i < work.n; i++) {
             struct fp_coll r = eval_on(f->c, f->n->kids[0], work.v[i], (int64_t)i);
             for (size_t j = 0; j < r.n; j++) {
-                if (has(&f->out, r.v[j])) continue;
+                if (fp_coll_has(f->c, &f->out, r.v[j])) continue;
                 push(f, r.v[j]);
                 fp_push(f->c, &next, r.v[j]);
             }
@@ -327,23 +320,24 @@ static void f_intersect(struct fctx *f)
 {
     struct fp_coll other = arg(f, 0);
     for (size_t i = 0; i < f->in->n; i++)
-        if (has(&other, f->in->v[i]) && !has(&f->out, f->in->v[i])) push(f, f->in->v[i]);
+        if (fp_coll_has(f->c, &other, f->in->v[i]) && !fp_coll_has(f->c, &f->out, f->in->v[i]))
+            push(f, f->in->v[i]);
 }
 
 static void f_exclude(struct fctx *f)
 {
     struct fp_coll other = arg(f, 0);
     for (size_t i = 0; i < f->in->n; i++)
-        if (!has(&other, f->in->v[i])) push(f, f->in->v[i]);
+        if (!fp_coll_has(f->c, &other, f->in->v[i])) push(f, f->in->v[i]);
 }
 
 static void f_union(struct fctx *f)
 {
     struct fp_coll other = arg(f, 0);
     for (size_t i = 0; i < f->in->n; i++)
-        if (!has(&f->out, f->in->v[i])) push(f, f->in->v[i]);
+        if (!fp_coll_has(f->c, &f->out, f->in->v[i])) push(f, f->in->v[i]);
     for (size_t i = 0; i < other.n; i++)
-        if (!has(&f->out, other.v[i])) push(f, other.v[i]);
+        if (!fp_coll_has(f->c, &f->out, other.v[i])) push(f, other.v[i]);
 }
 
 static void f_combine(struct fctx *f)
