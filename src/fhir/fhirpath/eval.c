@@ -105,9 +105,9 @@ static struct fp_coll ident(struct fp_ctx *c, const struct fp_node *n, const str
         struct fp_item *it = focus->v[i];
         bool res = it->kind == FP_NODE && jsonx_get_str(it->node, "resourceType");
         if (root && res && fhir_is_resource_type(n->text)) {
-            if (strcmp(it->type, n->text) != 0)
-                fp_fail(c, "the context is a %s, not a %s (at %zu)", it->type, n->text, n->pos);
-            fp_push(c, &r, it);
+            /* Another type's name selects nothing rather than failing: search parameter
+             * expressions are unions over types ("Patient.name | Practitioner.name"). */
+            if (!strcmp(it->type, n->text)) fp_push(c, &r, it);
             continue;
         }
         undefined += (size_t)fp_member(c, it, n->text, &r);

@@ -195,7 +195,32 @@ static void resolves_choice_elements_by_type(void **state)
     /* the variant's own name is not a FHIRPath element, nor is a typo */
     assert_null(run(obs_json, "valueQuantity.unit"));
     assert_null(run(obs_json, "Observation.valeu"));
-    assert_null(run(obs_json, "Patient.name"));
+    /* another resource type's path selects nothing (search expressions are unions) */
+    expect(obs_json, "Patient.name | Observation.status", "[\"final\"]");
+}
+
+static void exposes_types_and_texts(void **state)
+{
+    (void)state;
+    json_object *res = parse(patient_json);
+    const char *expr = "birthDate | gender | 1.50 | 2 'mg' | @T10:00 | name.first()";
+    char err[256];
+    size_t pos;
+    struct fhirpath_expr *e = fhirpath_compile(expr, strlen(expr), &pos, err, sizeof(err));
+    assert_non_null(e);
+    struct fhirpath_result *r = fhirpath_eval(e, res, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(fhirpath_result_count(r), 6);
+    const char *types[] = {"date", "code", "decimal", "Quantity", "time", "HumanName"};
+    const char *texts[] = {"1974-12-25", "male", "1.50", "2 'mg'", "10:00", NULL};
+    for (size_t i = 0; i < 6; i++) {
+        assert_string_equal(fhirpath_result_type(r, i), types[i]);
+        if (texts[i]) assert_string_equal(fhirpath_result_text(r, i), texts[i]);
+    }
+    assert_null(fhirpath_result_type(r, 6));
+    fhirpath_result_free(r);
+    fhirpath_free(e);
+    json_object_put(res);
 }
 
 static void reports_evaluation_errors(void **state)
@@ -216,6 +241,7 @@ int main(void)
         cmocka_unit_test(evaluates_paths_and_functions),
         cmocka_unit_test(evaluates_operators_and_literals),
         cmocka_unit_test(resolves_choice_elements_by_type),
+        cmocka_unit_test(exposes_types_and_texts),
         cmocka_unit_test(reports_evaluation_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
