@@ -17,7 +17,7 @@ void store_config_defaults(struct store_config *cfg, const char *path)
     cfg->group_max = 64;
     cfg->queue_max = 1024;
     cfg->busy_timeout_ms = 5000;
-    cfg->cache_kib = 16384;
+    cfg->cache_kib = 8192;
     cfg->read_cache_kib = 2048;
     cfg->mmap_kib = 0;
 }

@@ -141,7 +141,7 @@ struct store_config {
     unsigned group_max;       /* most work units in one commit group (default 64) */
     unsigned queue_max;       /* pending writes before RETRY (default 1024) */
     unsigned busy_timeout_ms; /* wait for a lock held by another process (default 5000) */
-    size_t cache_kib;         /* the writer connection's page cache (default 16384) */
+    size_t cache_kib;         /* the writer connection's page cache (default 8192) */
     size_t read_cache_kib;    /* page cache of each read connection (default 2048): reads are
                                  point lookups whose upper B-tree levels fit; the OS caches the rest */
     size_t mmap_kib;          /* memory-map this much of the file per connection (default 0). Off
