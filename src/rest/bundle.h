@@ -64,4 +64,17 @@ enum rg_err bundle_execute(struct bundle *b, struct rg_fail *f);
 /* The response Bundle (transaction-response / batch-response). */
 json_object *bundle_response(struct bundle *b);
 
+/* ---- shared by the tree path (bundle.c) and the text path (bundle_text.c) ---- */
+/* Reads entry i's request, assigns its id and registers its fullUrl. */
+enum rg_err bundle_parse_entry(struct bundle *b, size_t i, json_object *entry);
+/* Plans entry i's references, rewrites its narrative links, validates and prepares it. */
+enum rg_err bundle_plan_entry(struct bundle *b, size_t i);
+void bundle_free(struct bundle *b);
+/* Checks resourceType and type (batch or transaction); *tx tells which. */
+enum rg_err bundle_check_head(json_object *bundle, bool *tx, struct rg_fail *f);
+enum rg_err bundle_init(struct bundle *b, struct rest_ctx *rc, bool tx, enum rest_return ret,
+                        size_t n, struct rg_fail *f);
+enum rg_err bundle_finish(struct bundle *b, const char *now, json_object **response,
+                          struct rg_fail *f);
+
 #endif
