@@ -37,21 +37,8 @@ void rest_h_delete(struct http_request *req, struct http_reply *rep)
 
 void rest_h_cond_delete(struct http_request *req, struct http_reply *rep)
 {
-    const char *type = req->args[0];
-    if (!strcmp(type, "metadata") || !strcmp(type, "_history")) {
-        http_reply_error(rep, RG_E_METHOD, "only GET is allowed on /fhir/%s", type);
-        http_reply_header(rep, "Allow", "GET, HEAD");
-        return;
-    }
-    if (!rest_check_type(rep, type)) return;
-    struct rest_op op = {.method = REST_DELETE, .by_cond = true};
-    memcpy(op.type, type, strlen(type) + 1);
-    struct rg_fail f = {0};
-    const char *q = req->raw_query ? req->raw_query : "";
-    if (rest_cond_parse(q, strlen(q), &op.cond, &f) != RG_OK) {
-        rest_reply_fail(rep, &f);
-        return;
-    }
+    struct rest_op op = {.method = REST_DELETE};
+    if (!rest_cond_target(req, rep, &op)) return;
     run_delete(req, rep, &op);
     rest_op_clear(&op);
 }

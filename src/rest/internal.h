@@ -166,6 +166,9 @@ void rest_reply_written(struct http_reply *rep, int status, enum rest_return ret
 void rest_reply_fail(struct http_reply *rep, const struct rg_fail *f);
 /* Checks the {type} path argument (known type); false after replying. */
 bool rest_check_type(struct http_reply *rep, const char *type);
+/* For PUT/DELETE [type]?query: checks the type (405 on the fixed GET-only paths), sets op's type,
+ * marks it conditional and parses the query into op->cond. False when a reply was made. */
+bool rest_cond_target(struct http_request *req, struct http_reply *rep, struct rest_op *op);
 /* Checks the {id} path argument; false after replying. */
 bool rest_check_id(struct http_reply *rep, const char *id);
 /* "201 Created" style status line for Bundle entries. */

@@ -72,6 +72,27 @@ void rest_reply_fail(struct http_reply *rep, const struct rg_fail *f)
     if (f->code == RG_E_UNAVAILABLE) http_reply_header(rep, "Retry-After", "1");
 }
 
+bool rest_cond_target(struct http_request *req, struct http_reply *rep, struct rest_op *op)
+{
+    const char *type = req->args[0];
+    /* PUT/DELETE [type]?query share their pattern with the fixed GET-only paths. */
+    if (!strcmp(type, "metadata") || !strcmp(type, "_history")) {
+        http_reply_error(rep, RG_E_METHOD, "only GET is allowed on /fhir/%s", type);
+        http_reply_header(rep, "Allow", "GET, HEAD");
+        return false;
+    }
+    if (!rest_check_type(rep, type)) return false;
+    memcpy(op->type, type, strlen(type) + 1);
+    op->by_cond = true;
+    struct rg_fail f = {0};
+    const char *q = req->raw_query ? req->raw_query : "";
+    if (rest_cond_parse(q, strlen(q), &op->cond, &f) != RG_OK) {
+        rest_reply_fail(rep, &f);
+        return false;
+    }
+    return true;
+}
+
 bool rest_check_type(struct http_reply *rep, const char *type)
 {
     if (fhir_is_resource_type(type)) return true;

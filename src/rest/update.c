@@ -40,21 +40,8 @@ void rest_h_update(struct http_request *req, struct http_reply *rep)
 
 void rest_h_cond_update(struct http_request *req, struct http_reply *rep)
 {
-    const char *type = req->args[0];
-    if (!strcmp(type, "metadata") || !strcmp(type, "_history")) {
-        http_reply_error(rep, RG_E_METHOD, "only GET is allowed on /fhir/%s", type);
-        http_reply_header(rep, "Allow", "GET, HEAD");
-        return;
-    }
-    if (!rest_check_type(rep, type)) return;
-    struct rest_op op = {.method = REST_PUT, .by_cond = true, .resource = req->json};
-    memcpy(op.type, type, strlen(type) + 1);
-    struct rg_fail f = {0};
-    const char *q = req->raw_query ? req->raw_query : "";
-    if (rest_cond_parse(q, strlen(q), &op.cond, &f) != RG_OK) {
-        rest_reply_fail(rep, &f);
-        return;
-    }
+    struct rest_op op = {.method = REST_PUT, .resource = req->json};
+    if (!rest_cond_target(req, rep, &op)) return;
     update(req, rep, &op);
     rest_op_clear(&op);
 }
