@@ -123,6 +123,10 @@ int store_sq_bind_text(sqlite3_stmt *st, int col, const char *text);
 /* Fills out from the current result row laid out as: type, id, version, seq, last_updated, deleted,
  * json (json column may be absent when want_json is false). HARD on out of memory. */
 enum store_rc store_sq_row_fill(sqlite3_stmt *st, bool want_json, struct store_row *out);
+/* Steps a bound st once: OK with out filled, NONE when there is no row, else the failure (logged as
+ * what). Resets st either way. */
+enum store_rc store_sq_row_one(sqlite3 *db, sqlite3_stmt *st, bool want_json, const char *what,
+                               struct store_row *out);
 /* Steps st and streams every row through cb (the row only lives during the call). */
 enum store_rc store_sq_row_stream(sqlite3 *db, sqlite3_stmt *st, store_row_cb cb, void *ctx);
 

@@ -56,3 +56,18 @@ enum store_rc store_sq_row_stream(sqlite3 *db, sqlite3_stmt *st, store_row_cb cb
         if (cb(ctx, &row)) return STORE_OK;
     }
 }
+
+enum store_rc store_sq_row_one(sqlite3 *db, sqlite3_stmt *st, bool want_json, const char *what,
+                               struct store_row *out)
+{
+    enum store_rc ret;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        ret = store_sq_row_fill(st, want_json, out);
+    else if (rc == SQLITE_DONE)
+        ret = STORE_NONE;
+    else
+        ret = store_sq_fail(db, rc, what);
+    sqlite3_reset(st);
+    return ret;
+}
