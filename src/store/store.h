@@ -39,9 +39,54 @@ struct store_row {
 /* Frees row->json and zeroes the row. */
 void store_row_clear(struct store_row *row);
 
-/* A token index entry (system|code), extracted at write time. Used by conditional operations. */
+/* ---- Search index rows ----
+ * Extracted at write time (src/fhir/search_index) from the resource by the search parameters'
+ * FHIRPath expressions, stored with the version they belong to. Only the CURRENT, not deleted
+ * version of a resource has rows: tx_put deletes the previous version's rows and adds the new
+ * ones; a delete marker adds none. So an index row's seq always names a current version, and a
+ * search never needs resource_current to filter. Every row also carries the resource's Patient
+ * compartment (for per-patient search). One table per kind (docs/search.md). */
+enum store_ix_kind {
+    STORE_IX_STRING,    /* text (normalised), exact (as written) */
+    STORE_IX_TOKEN,     /* system ("" none), code */
+    STORE_IX_REF,       /* ref_type + ref_id (a local or relative reference), or text (an absolute
+                           URL / canonical that is not ours) */
+    STORE_IX_DATE,      /* [lo, hi): microseconds since 1970 UTC; hi exclusive; open end = INT64_MAX,
+                           open start = INT64_MIN */
+    STORE_IX_NUMBER,    /* num */
+    STORE_IX_QUANTITY,  /* num, system, code (unit as written); canon + canon_code (UCUM base
+                           units, canon_code NULL when the unit is not convertible) */
+    STORE_IX_URI,       /* text */
+    STORE_IX_COMPOSITE, /* system + code of the first (token) component, and the second component
+                           in the v_* fields by v_kind (QUANTITY, TOKEN, DATE or STRING) */
+};
+#define STORE_IX_KINDS 8
+
+struct store_ix {
+    enum store_ix_kind kind;
+    const char *param; /* the search parameter code; derived rows use "<code>:text" (a token's
+                          display/text as a STRING row) and "<code>:of-type" (an identifier as a
+                          TOKEN row: system = type's coding system, code = "<type code>|<value>") */
+    const char *text;  /* STRING normalised, URI, REF absolute URL */
+    const char *exact; /* STRING as written */
+    const char *system;
+    const char *code;
+    const char *ref_type;
+    const char *ref_id;
+    int64_t lo, hi;
+    double num;
+    double canon;
+    const char *canon_code;
+    /* COMPOSITE second component */
+    enum store_ix_kind v_kind;
+    const char *v_system, *v_code, *v_text, *v_canon_code;
+    double v_num, v_canon;
+    int64_t v_lo, v_hi;
+};
+
+/* Transitional (see store_put.tokens). */
 struct store_token {
-    const char *param;  /* search parameter code, e.g. "identifier" */
+    const char *param;
     const char *system; /* may be NULL (no system) */
     const char *code;
 };
@@ -56,12 +101,16 @@ struct store_put {
     const char *json;
     size_t json_len;
     const char *compartment; /* id of the Patient whose compartment holds it, or NULL */
+    const struct store_ix *ix; /* search index rows of this version (none for a delete marker) */
+    size_t nix;
+    /* Transitional: identifier tokens for conditional operations, until rest/write hands over
+     * ix rows (which include the identifier TOKEN rows). Removed once nothing sets them. */
     const struct store_token *tokens;
     size_t ntokens;
 };
 
 /* One AND-ed condition of a conditional create/update/delete/reference. param "_id" matches the
- * resource id (code); other params match token index entries; system NULL means any system,
+ * resource id (code); other params match TOKEN index rows; system NULL means any system,
  * system "" means no system. */
 struct store_cond {
     const char *param;
@@ -78,6 +127,122 @@ struct store_history_q {
     const char *since;
     int64_t before_seq;
     size_t count;
+};
+
+/* ---- Search queries ----
+ * A search is: resources of one type (or of every type, for $everything), optionally inside one
+ * Patient compartment, matching every clause (AND); a clause matches when any of its values does
+ * (OR). The REST floor builds this from the URL (src/rest/search_parse); the store turns it into
+ * SQL. Strings are not copied: they must live until the call returns. */
+enum store_cmp { /* FHIR search prefixes; EQ for types without prefixes */
+                 STORE_EQ,
+                 STORE_NE,
+                 STORE_GT,
+                 STORE_LT,
+                 STORE_GE,
+                 STORE_LE,
+                 STORE_SA,
+                 STORE_EB,
+                 STORE_AP
+};
+
+enum store_clause_kind {
+    STORE_Q_IX,  /* a search parameter over the index table of ix_kind */
+    STORE_Q_ID,  /* _id: values' code is the resource id */
+    STORE_Q_HAS, /* _has: some has_type resource whose has_param references this one matches
+                    every clause of has */
+};
+
+struct store_clause;
+
+/* One OR alternative. Which fields count depends on the clause's kind and match:
+ *   STRING   text (normalised by search_norm_string; the exact text for STORE_M_EXACT)
+ *   TOKEN    system (NULL any system, "" no system) and code (NULL any code: "system|")
+ *   REF      ref_type (NULL any type) + ref_id, or text (an absolute URL); chain: the referenced
+ *            resource (of ref_type, which is then required) must match every clause of chain
+ *   DATE     cmp and the search value's range [lo, hi) (microseconds, as the rows)
+ *   NUMBER   cmp, num, and the implicit precision range [lo_num, hi_num) (100 -> [99.5, 100.5))
+ *   QUANTITY as NUMBER, plus system/code of the unit (NULL = any); with canon set, num/lo_num/
+ *            hi_num are in canonical units and code is the canonical unit (compare against the
+ *            rows' canon/canon_code); else against num/system/code
+ *   URI      text
+ *   COMPOSITE system/code of the first component, and v (the second component's value, one of
+ *            the above by the clause's v_kind) */
+struct store_value {
+    enum store_cmp cmp;
+    const char *text;
+    const char *system;
+    const char *code;
+    const char *ref_type;
+    const char *ref_id;
+    int64_t lo, hi;
+    double num, lo_num, hi_num;
+    bool canon;
+    const struct store_clause *chain;
+    size_t nchain;
+    const struct store_value *v; /* COMPOSITE */
+};
+
+enum store_match {
+    STORE_M_DEFAULT,  /* per kind: STRING starts-with (normalised); others equality/prefix cmp */
+    STORE_M_EXACT,    /* STRING :exact (case- and accent-sensitive, whole value) */
+    STORE_M_CONTAINS, /* STRING :contains (normalised), URI :contains */
+    STORE_M_NOT,      /* TOKEN :not: resources with NO row matching any value (including none) */
+    STORE_M_BELOW,    /* URI :below (prefix by path segments) */
+    STORE_M_ABOVE,    /* URI :above (the row is a prefix of the value) */
+    STORE_M_MISSING,  /* :missing; the clause's missing says which */
+};
+
+struct store_clause {
+    enum store_clause_kind kind;
+    enum store_ix_kind ix_kind; /* STORE_Q_IX */
+    enum store_ix_kind v_kind;  /* STORE_Q_IX over COMPOSITE: kind of the second component */
+    const char *param;          /* STORE_Q_IX: the row param ("name", "code:text", ...) */
+    enum store_match match;
+    bool missing; /* STORE_M_MISSING: true = no row of param, false = at least one */
+    const struct store_value *values;
+    size_t nvalues;
+    /* STORE_Q_HAS */
+    const char *has_type;  /* e.g. "Observation" */
+    const char *has_param; /* a REF param of has_type, e.g. "patient" */
+    const struct store_clause *has;
+    size_t nhas;
+};
+
+/* One _sort key. param "_id" sorts by id, "_lastUpdated" by the version's instant; other params
+ * by their rows in ix_kind's table: the smallest value ascending, the largest descending (DATE:
+ * lo ascending, hi descending; STRING: text; TOKEN: code; REF: ref_type/ref_id; NUMBER/QUANTITY:
+ * num; URI: text). Resources without a row sort last. */
+struct store_sort {
+    const char *param;
+    enum store_ix_kind ix_kind;
+    bool desc;
+};
+
+#define STORE_SORT_MAX   8
+#define STORE_CURSOR_MAX 32
+
+struct store_search_q {
+    const char *type;        /* NULL: every type (compartment must then be set) */
+    const char *compartment; /* Patient id, or NULL. With type NULL, includes the Patient itself */
+    const struct store_clause *clauses;
+    size_t nclauses;
+    struct store_sort sort[STORE_SORT_MAX]; /* after these, ties break by seq ascending, so the
+                                               order is total and pages are stable */
+    size_t nsort;
+    size_t count;            /* page size; 0 = count only (with want_total) */
+    size_t offset;           /* rows of the order to skip (paging) */
+    bool want_total;         /* set *total to the number of matches, ignoring paging */
+    /* $lastn: when per_param is set (a TOKEN param, "code"), keep only the first per_max rows of
+     * the order (give sort = date descending) for each distinct system|code of that param. */
+    const char *per_param;
+    size_t per_max;
+};
+
+/* A reference target, for includes. */
+struct store_ref {
+    char type[STORE_TYPE_MAX];
+    char id[STORE_ID_MAX];
 };
 
 /* Receives rows one by one; the row (and its json) is valid only during the call. Return 0 to go
@@ -108,6 +273,23 @@ struct store_ops {
     /* Every current, not deleted resource (of one type, or all types ordered by type when type is
      * NULL), in a stable order, through cb. For export. */
     enum store_rc (*scan)(struct store *s, const char *type, store_row_cb cb, void *ctx);
+    /* Search: the matching current resources in the query's order, at most q->count from
+     * q->offset, through cb (rows carry json). *total (when q->want_total and total not NULL)
+     * gets the number of matches. *more is set when rows exist after this page. OK (even when
+     * nothing matched) or HARD. */
+    enum store_rc (*search)(struct store *s, const struct store_search_q *q, store_row_cb cb,
+                            void *ctx, int64_t *total, bool *more);
+    /* _include: the current, not deleted resources that the resources with the given seqs
+     * reference through param (NULL: any REF param, for "*"), of target_type (NULL: any), each
+     * once, through cb. */
+    enum store_rc (*refs_from)(struct store *s, const int64_t *seqs, size_t nseqs,
+                               const char *param, const char *target_type, store_row_cb cb,
+                               void *ctx);
+    /* _revinclude: the current resources of src_type whose param (NULL: any) references one of
+     * targets, each once, at most max of them, through cb. */
+    enum store_rc (*refs_to)(struct store *s, const char *src_type, const char *param,
+                             const struct store_ref *targets, size_t ntargets, size_t max,
+                             store_row_cb cb, void *ctx);
     /* Runs the database's own consistency check; OK when sound, otherwise HARD with msg. */
     enum store_rc (*check)(struct store *s, char *msg, size_t msg_len);
 
