@@ -30,9 +30,9 @@ enum store_sq_stmt {
     SQ_PUT_VERSION,
     SQ_PUT_CURRENT_INSERT,
     SQ_PUT_CURRENT_UPDATE,
-    SQ_PUT_TOKEN_DELETE,
-    SQ_PUT_TOKEN_INSERT,
-    SQ_FIND_TOKEN,
+    SQ_IX_DELETE, /* + store_ix_kind: one slot per table */
+    SQ_IX_INSERT = SQ_IX_DELETE + STORE_IX_KINDS,
+    SQ_FIND_TOKEN = SQ_IX_INSERT + STORE_IX_KINDS,
     SQ_FIND_TOKEN_ANYCODE,
     SQ_FIND_ID,
     SQ_FIND_ALL,
@@ -129,6 +129,16 @@ enum store_rc store_sq_row_one(sqlite3 *db, sqlite3_stmt *st, bool want_json, co
                                struct store_row *out);
 /* Steps st and streams every row through cb (the row only lives during the call). */
 enum store_rc store_sq_row_stream(sqlite3 *db, sqlite3_stmt *st, store_row_cb cb, void *ctx);
+
+/* ---- ix_write.c ---- */
+/* False (logged as the caller's bug) when a row of p lacks its param or has an unknown kind. */
+bool store_sq_ix_valid(const struct store_put *p);
+/* Deletes every index row of the version seq. A SQLite result code. */
+int store_sq_ix_delete(struct store_sq_conn *c, int64_t seq);
+/* Inserts p's index rows (and its transitional tokens as TOKEN rows) for the version seq. */
+int store_sq_ix_insert(struct store_sq_conn *c, const struct store_put *p, int64_t seq);
+/* The table of a row kind ("ix_token" ...). */
+const char *store_sq_ix_table(enum store_ix_kind kind);
 
 /* ---- migrate.c ---- */
 int store_sq_migrate(sqlite3 *db, char *err, size_t err_len);

@@ -1,32 +1,33 @@
 /* tx_find: ids of current, not deleted resources of a type matching every condition (AND).
  *
  * One condition drives: an _id condition if there is one (one candidate at most), else the first
- * token condition, read from the token index in id order; every other condition is then checked
- * per candidate with an EXISTS-style probe. Token rows exist only for current, not deleted
- * versions, so a token hit needs no check against resource_current. Fixed statements, prepared
- * once, instead of SQL built per call. */
+ * token condition, read from ix_token in id order; every other condition is then checked per
+ * candidate with an EXISTS-style probe on the candidate's seq. Index rows exist only for current,
+ * not deleted versions, so a token hit needs no check against resource_current. Fixed statements,
+ * prepared once, instead of SQL built per call. */
 #include <string.h>
 
 #include "store/sqlite/internal.h"
 #include "util/log.h"
 
+/* Every driver answers (id, seq); the probes check a candidate's rows by seq, the leading column
+ * of ix_token's key. ?4 NULL = any system; '' = no system (stored as ''). */
 static const char sql_by_id[] =
-    "SELECT id FROM resource_current WHERE type = ?1 AND id = ?3 AND deleted = 0";
+    "SELECT id, seq FROM resource_current WHERE type = ?1 AND id = ?3 AND deleted = 0";
 static const char sql_all[] =
-    "SELECT id FROM resource_current WHERE type = ?1 AND deleted = 0 ORDER BY id";
-/* ?4 NULL = any system; '' = no system (stored as ''). */
-static const char sql_token[] = "SELECT DISTINCT id FROM token_index"
-                                " WHERE type = ?1 AND param = ?2 AND code = ?3"
-                                " AND (?4 IS NULL OR system = ?4) ORDER BY id";
-static const char sql_token_anycode[] = "SELECT DISTINCT id FROM token_index"
-                                        " WHERE type = ?1 AND param = ?2"
-                                        " AND (?4 IS NULL OR system = ?4) ORDER BY id";
-static const char sql_has[] = "SELECT 1 FROM token_index"
-                              " WHERE type = ?1 AND param = ?2 AND code = ?3"
-                              " AND (?4 IS NULL OR system = ?4) AND id = ?5 LIMIT 1";
-static const char sql_has_anycode[] = "SELECT 1 FROM token_index"
-                                      " WHERE type = ?1 AND param = ?2"
-                                      " AND (?4 IS NULL OR system = ?4) AND id = ?5 LIMIT 1";
+    "SELECT id, seq FROM resource_current WHERE type = ?1 AND deleted = 0 ORDER BY id";
+static const char sql_token[] = "SELECT DISTINCT v.id, v.seq FROM ix_token t"
+                                " CROSS JOIN resource_version v ON v.seq = t.seq"
+                                " WHERE t.type = ?1 AND t.param = ?2 AND t.code = ?3"
+                                " AND (?4 IS NULL OR t.system = ?4) ORDER BY v.id";
+static const char sql_token_anycode[] = "SELECT DISTINCT v.id, v.seq FROM ix_token t"
+                                        " CROSS JOIN resource_version v ON v.seq = t.seq"
+                                        " WHERE t.type = ?1 AND t.param = ?2"
+                                        " AND (?4 IS NULL OR t.system = ?4) ORDER BY v.id";
+static const char sql_has[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND param = ?2 AND code = ?3"
+                              " AND (?4 IS NULL OR system = ?4) LIMIT 1";
+static const char sql_has_anycode[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND param = ?2"
+                                      " AND (?4 IS NULL OR system = ?4) LIMIT 1";
 
 static bool is_id(const struct store_cond *c)
 {
@@ -43,14 +44,14 @@ static void bind_cond(sqlite3_stmt *st, const char *type, const struct store_con
 
 /* 1 when candidate id satisfies cond, 0 when not, -1 on error. */
 static int matches(struct store_sq_conn *conn, const char *type, const struct store_cond *c,
-                   const char *id)
+                   const char *id, int64_t seq)
 {
     if (is_id(c)) return c->code && !strcmp(c->code, id);
     sqlite3_stmt *st = c->code ? store_sq_stmt(conn, SQ_HAS_TOKEN, sql_has)
                                : store_sq_stmt(conn, SQ_HAS_TOKEN_ANYCODE, sql_has_anycode);
     if (!st) return -1;
     bind_cond(st, type, c);
-    store_sq_bind_text(st, 5, id);
+    sqlite3_bind_int64(st, 5, seq);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 1;
@@ -111,9 +112,10 @@ enum store_rc store_sq_tx_find(struct store_txn *tx, const char *type,
         }
         const char *id = (const char *)sqlite3_column_text(st, 0);
         if (!id || (size_t)sqlite3_column_bytes(st, 0) >= STORE_ID_MAX) continue;
+        int64_t seq = sqlite3_column_int64(st, 1);
         int ok = 1;
         for (size_t i = 0; i < nconds && ok == 1; i++)
-            if (&conds[i] != d) ok = matches(tx->conn, type, &conds[i], id);
+            if (&conds[i] != d) ok = matches(tx->conn, type, &conds[i], id, seq);
         if (ok < 0) {
             ret = STORE_HARD;
             break;

@@ -1,6 +1,6 @@
 /* tx_put: a new version becomes current. Per put: one lookup of the current row, one version
- * insert, one current insert/update, the old version's token rows out and the new ones in. All
- * statements are prepared once on the writer connection. */
+ * insert, one current insert/update, the old version's index rows out and the new ones in
+ * (ix_write.c). All statements are prepared once on the writer connection. */
 #include <string.h>
 
 #include "store/sqlite/internal.h"
@@ -17,11 +17,6 @@ static const char sql_cur_insert[] =
 static const char sql_cur_update[] =
     "UPDATE resource_current SET seq = ?3, version = ?4, deleted = ?5, compartment = ?6"
     " WHERE type = ?1 AND id = ?2";
-static const char sql_tok_delete[] = "DELETE FROM token_index WHERE seq = ?1";
-static const char sql_tok_insert[] =
-    "INSERT INTO token_index (type, param, system, code, id, seq, compartment)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-
 static bool fits(const char *s, size_t cap)
 {
     return s && *s && strnlen(s, cap) < cap;
@@ -44,13 +39,7 @@ static bool valid(const struct store_put *p)
         log_bug("store: tx_put %s/%s: bad compartment", p->type, p->id);
         return false;
     }
-    for (size_t i = 0; i < p->ntokens; i++) {
-        if (!p->tokens[i].param) {
-            log_bug("store: tx_put %s/%s: token without param", p->type, p->id);
-            return false;
-        }
-    }
-    return true;
+    return store_sq_ix_valid(p);
 }
 
 /* Steps a statement that returns no rows and resets it. */
@@ -88,31 +77,16 @@ static int lookup(struct store_sq_conn *c, const struct store_put *p, struct cur
     return rc;
 }
 
-static int tokens(struct store_sq_conn *c, const struct store_put *p, const struct cur *cur,
-                  int64_t seq)
+/* The index rows follow the current version: the previous one's go (a delete marker had none),
+ * the new one's come in. */
+static int index_rows(struct store_sq_conn *c, const struct store_put *p, const struct cur *cur,
+                      int64_t seq)
 {
-    int rc;
     if (cur->exists && !cur->deleted) {
-        sqlite3_stmt *st = store_sq_stmt(c, SQ_PUT_TOKEN_DELETE, sql_tok_delete);
-        if (!st) return SQLITE_ERROR;
-        sqlite3_bind_int64(st, 1, cur->seq);
-        if ((rc = run(st)) != SQLITE_OK) return rc;
+        int rc = store_sq_ix_delete(c, cur->seq);
+        if (rc != SQLITE_OK) return rc;
     }
-    if (p->deleted || !p->ntokens) return SQLITE_OK;
-    sqlite3_stmt *st = store_sq_stmt(c, SQ_PUT_TOKEN_INSERT, sql_tok_insert);
-    if (!st) return SQLITE_ERROR;
-    for (size_t i = 0; i < p->ntokens; i++) {
-        const struct store_token *t = &p->tokens[i];
-        store_sq_bind_text(st, 1, p->type);
-        store_sq_bind_text(st, 2, t->param);
-        store_sq_bind_text(st, 3, t->system ? t->system : ""); /* '' = no system */
-        store_sq_bind_text(st, 4, t->code ? t->code : "");
-        store_sq_bind_text(st, 5, p->id);
-        sqlite3_bind_int64(st, 6, seq);
-        store_sq_bind_text(st, 7, p->compartment);
-        if ((rc = run(st)) != SQLITE_OK) return rc;
-    }
-    return SQLITE_OK;
+    return store_sq_ix_insert(c, p, seq);
 }
 
 static int put(struct store_sq_conn *c, const struct store_put *p, const struct cur *cur)
@@ -145,7 +119,7 @@ static int put(struct store_sq_conn *c, const struct store_put *p, const struct 
     sqlite3_bind_int(st, 5, p->deleted);
     store_sq_bind_text(st, 6, p->compartment);
     if ((rc = run(st)) != SQLITE_OK) return rc;
-    return tokens(c, p, cur, seq);
+    return index_rows(c, p, cur, seq);
 }
 
 enum store_rc store_sq_tx_put(struct store_txn *tx, const struct store_put *p)
