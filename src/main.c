@@ -16,6 +16,7 @@ static const struct command commands[] = {
     {"import", cli_import, "load Bundles and NDJSON files (plain or .bz2) into a database"},
     {"export", cli_export, "write every resource as NDJSON, one file per resource type"},
     {"fhirpath", cli_fhirpath, "evaluate a FHIRPath expression against a JSON resource"},
+    {"lists", cli_lists, "write the MedMij lists (ZAL, OCL, Whitelist, GNL) of a local network"},
 };
 
 static void usage(FILE *out)

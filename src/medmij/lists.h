@@ -137,8 +137,9 @@ bool medmij_valid_text(const char *s, size_t min_chars, size_t max_chars);
 
 /* ---- writing (regie lists) ----
  * A list to write is described with the same structs; arrays need not be sorted. Writes the XML
- * document to out. Returns 0, or -1 with err when a value breaks a format (nothing invalid is
- * ever written: the text is read back with medmij_list_parse before it is handed out). */
+ * document to out (which must be empty). Returns 0, or -1 with err when a value breaks a format
+ * (nothing invalid is ever written: the text is read back with medmij_list_parse before it is
+ * handed out). */
 int medmij_list_write(const struct medmij_list *list, struct buf *out, char *err, size_t err_len);
 
 /* ---- the holder ----

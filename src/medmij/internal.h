@@ -1,0 +1,42 @@
+/* Shared inside src/medmij/ only: the arena a parsed list lives in, the safe XML reader and the
+ * XSD check of a parsed document. */
+#ifndef REGIE_MEDMIJ_INTERNAL_H
+#define REGIE_MEDMIJ_INTERNAL_H
+
+#include <libxml/tree.h>
+#include <stdatomic.h>
+
+#include "medmij/lists.h"
+
+/* Bump allocator: everything of one list is freed at once, so the reader's many error exits
+ * need no cleanup of their own. */
+struct medmij_arena_chunk;
+struct medmij_arena {
+    struct medmij_arena_chunk *head;
+};
+void *medmij_arena_alloc(struct medmij_arena *a, size_t size);
+char *medmij_arena_strdup(struct medmij_arena *a, const char *s, size_t len);
+void medmij_arena_free(struct medmij_arena *a);
+
+/* A list with what only the holder and the reader see: its arena and its reference count (the
+ * holder's own reference plus one per reader that acquired it). */
+struct medmij_list_owned {
+    struct medmij_list pub; /* first, so a struct medmij_list * converts back */
+    struct medmij_arena arena;
+    atomic_uint refs;
+};
+
+/* Reads data as XML with every network access, DTD and entity feature off: a document carrying a
+ * DOCTYPE, NUL bytes or more than max_bytes is refused before libxml2 sees it. NULL with err. */
+xmlDocPtr medmij_xml_read(const char *data, size_t len, size_t max_bytes, char *err,
+                          size_t err_len);
+
+/* Validates a parsed document against the kind's XSD in xsd_dir. 0 valid, -1 with err. */
+int medmij_xsd_validate_doc(xmlDocPtr doc, enum medmij_list_kind kind, const char *xsd_dir,
+                            char *err, size_t err_len);
+
+/* Writes a printf-style reason into err (when given). Returns -1, for `return fail(...)`. */
+__attribute__((format(printf, 3, 4))) int medmij_fail(char *err, size_t err_len, const char *fmt,
+                                                      ...);
+
+#endif
