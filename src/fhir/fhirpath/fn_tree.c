@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "fhir/fhirpath/fn_internal.h"
+#include "fhir/model.h"
 #include "json/jsonx.h"
 
 /* ---- utility and tree ---- */
@@ -101,6 +102,37 @@ static json_object *find_resource(struct fp_ctx *c, const char *ref)
     return NULL;
 }
 
+/* A reference that is not in the resource itself ("Patient/123", "http://x/fhir/Patient/123",
+ * either with "/_history/2") resolves to a stub {"resourceType": "Patient", "id": "123"}: the
+ * engine cannot fetch the target, but its type is known from the reference, which is what the
+ * search parameters' `subject.where(resolve() is Patient)` ask. NULL when ref names no type. */
+static json_object *stub_resource(struct fp_ctx *c, const char *ref)
+{
+    size_t len = strlen(ref);
+    const char *hist = strstr(ref, "/_history/");
+    if (hist) len = (size_t)(hist - ref);
+    size_t id_start = len;
+    while (id_start > 0 && ref[id_start - 1] != '/') id_start--;
+    if (id_start < 2 || len - id_start < 1 || len - id_start > 64) return NULL;
+    size_t type_start = id_start - 1;
+    while (type_start > 0 && ref[type_start - 1] != '/') type_start--;
+    char type[64], id[65];
+    size_t tl = id_start - 1 - type_start;
+    if (tl == 0 || tl >= sizeof type) return NULL;
+    memcpy(type, ref + type_start, tl);
+    type[tl] = 0;
+    memcpy(id, ref + id_start, len - id_start);
+    id[len - id_start] = 0;
+    for (const char *p = id; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.') return NULL;
+    if (!fhir_is_resource_type(type)) return NULL;
+    json_object *stub = json_object_new_object();
+    if (!stub) return NULL;
+    json_object_object_add(stub, "resourceType", json_object_new_string(type));
+    json_object_object_add(stub, "id", json_object_new_string(id));
+    return fp_own(c, stub);
+}
+
 void fpf_resolve(struct fctx *f)
 {
     for (size_t i = 0; i < f->in->n; i++) {
@@ -109,6 +141,7 @@ void fpf_resolve(struct fctx *f)
                           : it->kind == FP_NODE ? jsonx_get_str(it->node, "reference")
                                                 : NULL;
         json_object *r = ref ? find_resource(f->c, ref) : NULL;
+        if (!r && ref && ref[0] != '#') r = stub_resource(f->c, ref);
         if (r) fpf_push(f, fp_wrap_json(f->c, r, NULL, NULL, FHIR_K_RESOURCE));
     }
 }

@@ -171,6 +171,41 @@ static void other_types(void **state)
     assert_int_equal(p->components[1].type, SP_NUMBER);
 }
 
+static size_t count_of(const char *type, const char *code, const char *json)
+{
+    enum jsonx_err err;
+    json_object *r = jsonx_parse(json, strlen(json), 64, &err, NULL, 0);
+    assert_non_null(r);
+    char msg[256];
+    struct fhirpath_result *res =
+        fhirpath_eval(searchparam_expr(searchparam_find(type, code)), r, msg, sizeof msg);
+    if (!res) fail_msg("%s.%s: %s", type, code, msg);
+    size_t n = fhirpath_result_count(res);
+    fhirpath_result_free(res);
+    json_object_put(r);
+    return n;
+}
+
+/* `subject.where(resolve() is Patient)`: the reference's type decides, the target need not be
+ * at hand. */
+static void patient_by_reference_type(void **state)
+{
+    const char *obs = "{\"resourceType\":\"Observation\",\"status\":\"final\","
+                      "\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"%s\"}}";
+    const char *refs[] = {"Patient/p1",  "http://example.org/fhir/Patient/p1/_history/3",
+                          "Group/g1",    "urn:uuid:7f2b3c1e-0000-4000-8000-000000000000",
+                          "#p1",         "Patient/",
+                          "NoSuchType/1"};
+    size_t want[] = {1, 1, 0, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof refs / sizeof *refs; i++) {
+        char json[512];
+        snprintf(json, sizeof json, obs, refs[i]);
+        assert_int_equal(count_of("Observation", "subject", json), 1);
+        if (count_of("Observation", "patient", json) != want[i])
+            fail_msg("patient of %s: want %zu", refs[i], want[i]);
+    }
+}
+
 static void summary_elements(void **state)
 {
     assert_true(fhir_is_summary_element("Patient", "name"));
@@ -593,10 +628,11 @@ static void evaluates_on_shared_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(compile_concurrently),  cmocka_unit_test(table_sorted_and_sliced),
-        cmocka_unit_test(observation_params),    cmocka_unit_test(other_types),
-        cmocka_unit_test(summary_elements),      cmocka_unit_test(every_expression_compiles),
-        cmocka_unit_test(evaluates_on_fixtures), cmocka_unit_test(evaluates_on_shared_data),
+        cmocka_unit_test(compile_concurrently),      cmocka_unit_test(table_sorted_and_sliced),
+        cmocka_unit_test(observation_params),        cmocka_unit_test(other_types),
+        cmocka_unit_test(patient_by_reference_type), cmocka_unit_test(summary_elements),
+        cmocka_unit_test(every_expression_compiles), cmocka_unit_test(evaluates_on_fixtures),
+        cmocka_unit_test(evaluates_on_shared_data),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free_component_selects();
