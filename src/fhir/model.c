@@ -88,6 +88,18 @@ bool fhir_in_patient_compartment(const char *type)
     return r && r->in_patient_compartment;
 }
 
+bool fhir_is_required_element(const char *type, const char *member)
+{
+    const struct fhir_resource_info *r = fhir_model_resource(type);
+    if (!r) return false;
+    const struct fhir_node *node = &fhir_gen_nodes[r->node];
+    const struct fhir_elem *e = fhir_model_find(node, member);
+    if (!e) return false;
+    for (size_t i = 0; i < node->n_required; i++)
+        if (node->required[i].group == e->group) return true;
+    return false;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Patient compartment */
 

@@ -26,4 +26,8 @@ bool fhir_patient_compartment(const char *type, json_object *resource, char *out
 /* True when type is named in the Patient CompartmentDefinition with at least one parameter. */
 bool fhir_in_patient_compartment(const char *type);
 
+/* True when member (a JSON member name: "status", "valueQuantity" for value[x]) is a top-level
+ * element of type with min >= 1 (for _summary=text, which keeps the mandatory elements). */
+bool fhir_is_required_element(const char *type, const char *member);
+
 #endif

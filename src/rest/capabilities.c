@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fhir/model.h"
+#include "fhir/searchparam.h"
 #include "rest/internal.h"
 
 #ifndef REGIE_VERSION
@@ -11,7 +12,17 @@
 
 /* Route names that are FHIR interactions on a resource type, in the order they are listed. */
 static const char *const type_interactions[] = {
-    "read", "vread", "update", "delete", "history-instance", "history-type", "create",
+    "read",         "vread",  "update",      "delete", "history-instance",
+    "history-type", "create", "search-type",
+};
+
+/* Type operations with a route of this name, on this resource type. */
+static const struct {
+    const char *type, *route, *name, *definition;
+} type_operations[] = {
+    {"Patient", "everything", "everything",
+     "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+    {"Observation", "lastn", "lastn", "http://hl7.org/fhir/OperationDefinition/Observation-lastn"},
 };
 
 static bool has_route(const char *name)
@@ -30,6 +41,36 @@ static json_object *code_obj(const char *code)
     return o;
 }
 
+/* The search parameters of type, from the generated table. */
+static json_object *search_params(const char *type)
+{
+    json_object *a = json_object_new_array();
+    size_t n = 0;
+    const struct searchparam *p = searchparam_of_type(type, &n);
+    for (size_t i = 0; i < n; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(p[i].code));
+        json_object_object_add(o, "type", json_object_new_string(sp_type_name(p[i].sp_type)));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
+static json_object *operations(const char *type)
+{
+    json_object *a = NULL;
+    for (size_t i = 0; i < sizeof type_operations / sizeof type_operations[0]; i++) {
+        if (strcmp(type_operations[i].type, type) || !has_route(type_operations[i].route)) continue;
+        if (!a) a = json_object_new_array();
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(type_operations[i].name));
+        json_object_object_add(o, "definition",
+                               json_object_new_string(type_operations[i].definition));
+        json_object_array_add(a, o);
+    }
+    return a;
+}
+
 static json_object *resource_entry(const char *type, json_object *interactions)
 {
     json_object *r = json_object_new_object();
@@ -44,6 +85,11 @@ static json_object *resource_entry(const char *type, json_object *interactions)
     json_object_object_add(
         r, "conditionalDelete",
         json_object_new_string(has_route("conditional-delete") ? "single" : "not-supported"));
+    if (has_route("search-type")) {
+        json_object_object_add(r, "searchParam", search_params(type));
+        json_object *ops = operations(type);
+        if (ops) json_object_object_add(r, "operation", ops);
+    }
     return r;
 }
 

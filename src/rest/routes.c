@@ -2,6 +2,7 @@
  * first matching route wins ("/fhir/metadata" before "/fhir/{type}"). The CapabilityStatement is
  * derived from this table. */
 #include "rest/internal.h"
+#include "rest/search_run.h"
 
 #define ROUTE(m, p, h, b, n)                                                                       \
     {                                                                                              \
@@ -13,12 +14,19 @@ static const struct http_route routes[] = {
     ROUTE("GET", "/fhir/_history", rest_h_history_system, HTTP_BODY_NONE, "history-system"),
     ROUTE("POST", "/fhir", rest_h_bundle, HTTP_BODY_RAW, "transaction"), /* parsed per entry */
     ROUTE("GET", "/fhir/{type}/_history", rest_h_history_type, HTTP_BODY_NONE, "history-type"),
+    ROUTE("POST", "/fhir/{type}/_search", rest_h_search_post, HTTP_BODY_FORM, "search-type-post"),
+    ROUTE("GET", "/fhir/Observation/$lastn", rest_h_lastn, HTTP_BODY_NONE, "lastn"),
+    ROUTE("GET", "/fhir/Patient/{id}/$everything", rest_h_everything, HTTP_BODY_NONE, "everything"),
     ROUTE("GET", "/fhir/{type}/{id}/_history", rest_h_history_instance, HTTP_BODY_NONE,
           "history-instance"),
+    /* After [type]/[id]/_history, which it would otherwise swallow for Patients. */
+    ROUTE("GET", "/fhir/Patient/{id}/{type}", rest_h_search_compartment, HTTP_BODY_NONE,
+          "search-compartment"),
     ROUTE("GET", "/fhir/{type}/{id}/_history/{vid}", rest_h_vread, HTTP_BODY_NONE, "vread"),
     ROUTE("GET", "/fhir/{type}/{id}", rest_h_read, HTTP_BODY_NONE, "read"),
     ROUTE("PUT", "/fhir/{type}/{id}", rest_h_update, HTTP_BODY_JSON, "update"),
     ROUTE("DELETE", "/fhir/{type}/{id}", rest_h_delete, HTTP_BODY_NONE, "delete"),
+    ROUTE("GET", "/fhir/{type}", rest_h_search_type, HTTP_BODY_NONE, "search-type"),
     ROUTE("POST", "/fhir/{type}", rest_h_create, HTTP_BODY_JSON, "create"),
     ROUTE("PUT", "/fhir/{type}", rest_h_cond_update, HTTP_BODY_JSON, "conditional-update"),
     ROUTE("DELETE", "/fhir/{type}", rest_h_cond_delete, HTTP_BODY_NONE, "conditional-delete"),

@@ -1,0 +1,199 @@
+/* Search handlers: GET [type], POST [type]/_search (form body), GET Patient/[id]/[type]
+ * (compartment search), and search_answer, which runs a parsed search and replies with the
+ * searchset that $lastn and $everything use too. Query values may hold a BSN: nothing here logs
+ * them (the dispatcher logs the path without its query). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fhir/model.h"
+#include "rest/search_run.h"
+#include "util/log.h"
+
+int search_result_init(struct search_result *r)
+{
+    memset(r, 0, sizeof *r);
+    return rest_strmap_init(&r->seen, 64);
+}
+
+void search_result_free(struct search_result *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->hits[i].key);
+        free(r->hits[i].json);
+    }
+    free(r->hits);
+    rest_strmap_free(&r->seen);
+    memset(r, 0, sizeof *r);
+}
+
+int search_result_add(struct search_result *r, const struct store_row *row, bool include)
+{
+    size_t tl = strlen(row->type), il = strlen(row->id);
+    char *key = malloc(tl + il + 2);
+    if (!key) goto nomem;
+    memcpy(key, row->type, tl);
+    key[tl] = '/';
+    memcpy(key + tl + 1, row->id, il + 1);
+    size_t at;
+    if (rest_strmap_get(&r->seen, key, &at)) {
+        free(key);
+        return 0;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 32;
+        struct search_hit *h = realloc(r->hits, cap * sizeof *h);
+        if (!h) {
+            free(key);
+            goto nomem;
+        }
+        r->hits = h;
+        r->cap = cap;
+    }
+    char *json = malloc(row->json_len + 1);
+    if (!json) {
+        free(key);
+        goto nomem;
+    }
+    memcpy(json, row->json, row->json_len);
+    json[row->json_len] = '\0';
+    /* The map keeps the key pointer, which lives with the hit (the hits array moves, the keys
+     * do not). */
+    if (rest_strmap_put(&r->seen, key, r->n) < 0) {
+        free(key);
+        free(json);
+        goto nomem;
+    }
+    r->hits[r->n++] = (struct search_hit){.key = key,
+                                          .type_len = tl,
+                                          .seq = row->seq,
+                                          .json = json,
+                                          .json_len = row->json_len,
+                                          .include = include};
+    return 0;
+nomem:
+    r->nomem = true;
+    return -1;
+}
+
+static int add_match(void *ctx, const struct store_row *row)
+{
+    struct search_result *r = ctx;
+    if (row->deleted || !row->json) return 0; /* the store gives current versions only */
+    if (search_result_add(r, row, false) != 0) return 1;
+    r->nmatch = r->n;
+    return 0;
+}
+
+struct search *search_parse_request(struct http_request *req, struct http_reply *rep,
+                                    const char *type, const struct http_param *params, size_t n)
+{
+    struct rest_ctx *rc = rest_ctx_of(req);
+    struct search *s = calloc(1, sizeof *s);
+    if (!s) {
+        log_bug("search: out of memory");
+        http_reply_error(rep, RG_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    struct rg_fail f = {0};
+    enum search_handling h = search_prefer_handling(http_header(req, "Prefer"));
+    if (search_parse(type, params, n, h, rc->page_default, rc->page_max, s, &f) != RG_OK) {
+        if (f.code == RG_OK) rg_fail_set(&f, RG_E_BAD_QUERY, NULL, "the search is not valid");
+        rest_reply_fail(rep, &f);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* The total as docs/search.md says: counted when asked (accurate, _summary=count, _count=0),
+ * otherwise only when it comes free (this page reaches the end), never with _total=none. */
+static void settle_total(const struct search *s, struct search_result *r, int64_t counted)
+{
+    bool count_only = s->summary == SEARCH_SUMMARY_COUNT || s->q.count == 0;
+    if (s->q.want_total) {
+        r->total = counted;
+        r->has_total = true;
+    } else if (s->total != SEARCH_TOTAL_NONE && !count_only && !r->more &&
+               (r->nmatch > 0 || s->q.offset == 0)) {
+        r->total = (int64_t)(s->q.offset + r->nmatch);
+        r->has_total = true;
+    }
+}
+
+void search_answer(struct http_request *req, struct http_reply *rep, struct search *s,
+                   const struct search_links *links, bool everything_refs)
+{
+    struct rest_ctx *rc = rest_ctx_of(req);
+    struct rg_fail f = {0};
+    struct search_result r;
+    if (search_result_init(&r) != 0) {
+        log_bug("search: out of memory");
+        http_reply_error(rep, RG_E_INTERNAL, "out of memory");
+        return;
+    }
+    bool count_only = s->summary == SEARCH_SUMMARY_COUNT || s->q.count == 0;
+    if (count_only) s->q.count = 0;
+    if (count_only || s->total == SEARCH_TOTAL_ACCURATE) s->q.want_total = true;
+    if (s->total == SEARCH_TOTAL_NONE && !count_only) s->q.want_total = false;
+    int64_t counted = 0;
+    bool more = false;
+    enum store_rc src = rc->store->ops->search ? rc->store->ops->search(rc->store, &s->q, add_match,
+                                                                        &r, &counted, &more)
+                                               : STORE_HARD;
+    if (src != STORE_OK || r.nomem) {
+        rest_store_fail(src == STORE_OK ? STORE_HARD : src, "search", &f);
+        goto fail;
+    }
+    r.more = more;
+    settle_total(s, &r, counted);
+    if (!count_only && s->nincludes && search_includes_run(rc, s, &r, &f) != RG_OK) goto fail;
+    if (!count_only && everything_refs &&
+        search_add_refs_from(rc, &r, 0, r.nmatch, NULL, NULL, NULL, true, &f) != RG_OK)
+        goto fail;
+    search_bundle_reply(rc, s, &r, links, rep);
+    search_result_free(&r);
+    return;
+fail:
+    search_result_free(&r);
+    rest_reply_fail(rep, &f);
+}
+
+static void search_type(struct http_request *req, struct http_reply *rep)
+{
+    const char *type = req->args[0];
+    if (!rest_check_type(rep, type)) return;
+    struct search *s = search_parse_request(req, rep, type, req->params, req->nparams);
+    if (!s) return;
+    s->q.type = type;
+    struct search_links links = {.path = type};
+    search_answer(req, rep, s, &links, false);
+    free(s);
+}
+
+void rest_h_search_type(struct http_request *req, struct http_reply *rep)
+{
+    search_type(req, rep);
+}
+
+/* POST [type]/_search: the dispatcher merged the form body's parameters with the URL's, so this
+ * is GET [type] with the parameters out of the URL (and out of logs and caches). */
+void rest_h_search_post(struct http_request *req, struct http_reply *rep)
+{
+    search_type(req, rep);
+}
+
+void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
+{
+    const char *id = req->args[0], *type = req->args[1];
+    if (!rest_check_id(rep, id) || !rest_check_type(rep, type)) return;
+    struct search *s = search_parse_request(req, rep, type, req->params, req->nparams);
+    if (!s) return;
+    s->q.type = type;
+    s->q.compartment = id;
+    char path[STORE_ID_MAX + STORE_TYPE_MAX + 16];
+    snprintf(path, sizeof path, "Patient/%s/%s", id, type);
+    struct search_links links = {.path = path};
+    search_answer(req, rep, s, &links, false);
+    free(s);
+}
