@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXPONENT_MAX 24 /* |exponent| of one component */
-#define DIM_MAX      64 /* |exponent| of a base unit in the result */
+#define EXPONENT_MAX 64 /* |exponent| of one component */
+#define DIM_MAX      64 /* |exponent| of a base unit in the result (canonical codes parse back) */
 #define NEST_MAX     16 /* parentheses */
 
 struct atom {
@@ -198,7 +198,10 @@ static bool combine(struct ucum_unit *a, const struct ucum_unit *b, int sign)
 static bool power(struct ucum_unit *u, long e)
 {
     u->factor = pow(u->factor, (double)e);
-    for (int k = 0; k < UCUM_BASES; k++) u->dim[k] *= (int)e;
+    for (int k = 0; k < UCUM_BASES; k++) {
+        u->dim[k] *= (int)e;
+        if (u->dim[k] > DIM_MAX || u->dim[k] < -DIM_MAX) return false;
+    }
     return isfinite(u->factor) && u->factor != 0;
 }
 

@@ -476,8 +476,11 @@ void fhirpath_free(struct fhirpath_expr *e)
     free(e);
 }
 
-struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object *resource,
-                                      char *err, size_t err_len)
+/* Evaluates e over resource with focus (copied into the result's arena) or, when NULL, the
+ * resource itself as the initial focus. */
+static struct fhirpath_result *eval_focus(const struct fhirpath_expr *e, json_object *resource,
+                                          const struct fp_item *focus_item, char *err,
+                                          size_t err_len)
 {
     /* volatile: both are read after a longjmp back into this frame. */
     struct fhirpath_result *volatile res = calloc(1, sizeof(*res));
@@ -500,7 +503,12 @@ struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object
     }
     if (setjmp(c->fail)) goto fail;
     c->root = fp_wrap_json(c, resource, NULL, NULL, FHIR_K_RESOURCE);
-    struct fp_coll focus = one(c, c->root);
+    struct fp_item *start = c->root;
+    if (focus_item) {
+        start = fp_new(c, focus_item->kind);
+        *start = *focus_item;
+    }
+    struct fp_coll focus = one(c, start);
     res->c = fp_eval(c, e->root, &focus);
     res->arena.oom = NULL;
     res->arena.limit = SIZE_MAX; /* rendering the result may allocate a little more */
@@ -511,6 +519,28 @@ fail:
     res->arena.oom = NULL;
     fhirpath_result_free(res);
     return NULL;
+}
+
+struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object *resource,
+                                      char *err, size_t err_len)
+{
+    return eval_focus(e, resource, NULL, err, err_len);
+}
+
+struct fhirpath_result *fhirpath_eval_item(const struct fhirpath_expr *e, json_object *resource,
+                                           const struct fhirpath_result *from, size_t i, char *err,
+                                           size_t err_len)
+{
+    if (!from || i >= from->c.n) {
+        if (err && err_len) snprintf(err, err_len, "no such item");
+        return NULL;
+    }
+    return eval_focus(e, resource, from->c.v[i], err, err_len);
+}
+
+json_object *fhirpath_result_node(const struct fhirpath_result *r, size_t i)
+{
+    return i < r->c.n ? r->c.v[i]->node : NULL;
 }
 
 void fhirpath_result_free(struct fhirpath_result *r)

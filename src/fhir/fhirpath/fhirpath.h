@@ -27,6 +27,13 @@ void fhirpath_free(struct fhirpath_expr *e);
  * are capped: an expression that needs more fails with "evaluation too large". */
 struct fhirpath_result *fhirpath_eval(const struct fhirpath_expr *e, json_object *resource,
                                       char *err, size_t err_len);
+/* Like fhirpath_eval, with the i-th item of an earlier result (from, over the same resource) as
+ * the initial focus instead of the resource; %resource stays resource. For the components of a
+ * composite search parameter, which are relative to each item of the composite's expression.
+ * from must outlive the returned result. */
+struct fhirpath_result *fhirpath_eval_item(const struct fhirpath_expr *e, json_object *resource,
+                                           const struct fhirpath_result *from, size_t i, char *err,
+                                           size_t err_len);
 void fhirpath_result_free(struct fhirpath_result *r);
 
 size_t fhirpath_result_count(const struct fhirpath_result *r);
@@ -36,6 +43,10 @@ size_t fhirpath_result_count(const struct fhirpath_result *r);
  * nodes give their compact JSON. The strings live as long as r. */
 const char *fhirpath_result_type(const struct fhirpath_result *r, size_t i);
 const char *fhirpath_result_text(const struct fhirpath_result *r, size_t i);
+
+/* The JSON node the i-th item was read from (a complex element, or the primitive value inside the
+ * resource), or NULL for a value computed by the expression. Lives as long as the resource. */
+json_object *fhirpath_result_node(const struct fhirpath_result *r, size_t i);
 
 /* The collection as a JSON array (caller frees), or NULL when out of memory. */
 char *fhirpath_result_json(const struct fhirpath_result *r);

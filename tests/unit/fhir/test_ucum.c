@@ -120,6 +120,7 @@ static void not_convertible(void **state)
     refuse("mm Hg");
     refuse("((((((((((((((((((m))))))))))))))))))");
     refuse("m2222222222222222222222");
+    refuse("H33"); /* a base unit past the exponent cap (m66) */
 }
 
 static void canonical_codes(void **state)
