@@ -38,6 +38,8 @@ enum store_sq_stmt {
     SQ_FIND_ALL,
     SQ_HAS_TOKEN,
     SQ_HAS_TOKEN_ANYCODE,
+    SQ_REFS_FROM,
+    SQ_REFS_TO,
     SQ_BEGIN_READ,
     SQ_END_READ,
     SQ_BEGIN_WRITE,
@@ -163,5 +165,13 @@ enum store_rc store_sq_tx_put(struct store_txn *tx, const struct store_put *p);
 enum store_rc store_sq_tx_find(struct store_txn *tx, const char *type,
                                const struct store_cond *conds, size_t nconds,
                                char (*ids)[STORE_ID_MAX], size_t max, size_t *found);
+enum store_rc store_sq_search(struct store *s, const struct store_search_q *q, store_row_cb cb,
+                              void *ctx, int64_t *total, bool *more);
+enum store_rc store_sq_refs_from(struct store *s, const int64_t *seqs, size_t nseqs,
+                                 const char *param, const char *target_type, store_row_cb cb,
+                                 void *ctx);
+enum store_rc store_sq_refs_to(struct store *s, const char *src_type, const char *param,
+                               const struct store_ref *targets, size_t ntargets, size_t max,
+                               store_row_cb cb, void *ctx);
 
 #endif

@@ -73,9 +73,9 @@ static int put_unit_fn(struct store_txn *tx, void *ctx)
 
 /* Writes one version (json NULL = delete marker) at the instant `at` and returns the write's
  * answer. */
-static enum store_rc put_at(struct store *s, const char *type, const char *id, int64_t version,
-                            const char *json, const char *at, const struct store_token *tokens,
-                            size_t ntokens)
+static inline enum store_rc put_at(struct store *s, const char *type, const char *id,
+                                   int64_t version, const char *json, const char *at,
+                                   const struct store_token *tokens, size_t ntokens)
 {
     struct put_unit u = {.s = s};
     u.put.type = type;
@@ -91,8 +91,28 @@ static enum store_rc put_at(struct store *s, const char *type, const char *id, i
     return s->ops->write(s, put_unit_fn, &u);
 }
 
-static enum store_rc put_one(struct store *s, const char *type, const char *id, int64_t version,
-                             const char *json, const struct store_token *tokens, size_t ntokens)
+/* Writes one version with its search index rows and compartment (json NULL = delete marker). */
+static inline enum store_rc put_ix(struct store *s, const char *type, const char *id,
+                                   int64_t version, const char *json, const char *compartment,
+                                   const struct store_ix *ix, size_t nix)
+{
+    struct put_unit u = {.s = s};
+    u.put.type = type;
+    u.put.id = id;
+    u.put.version = version;
+    u.put.last_updated = "2026-11-22T10:00:00.000Z";
+    u.put.deleted = json == NULL;
+    u.put.json = json;
+    u.put.json_len = json ? strlen(json) : 0;
+    u.put.compartment = compartment;
+    u.put.ix = ix;
+    u.put.nix = nix;
+    return s->ops->write(s, put_unit_fn, &u);
+}
+
+static inline enum store_rc put_one(struct store *s, const char *type, const char *id,
+                                    int64_t version, const char *json,
+                                    const struct store_token *tokens, size_t ntokens)
 {
     return put_at(s, type, id, version, json, "2026-11-22T10:00:00.000Z", tokens, ntokens);
 }

@@ -1,0 +1,163 @@
+/* A whole search statement: the WHERE of search_sql.c, the _sort keys, the page (LIMIT count + 1
+ * so the caller learns whether more rows follow), the total, and $lastn's per-code cut.
+ *
+ * The WHERE, each sort key and each number are emitted once into the builder and then copied into
+ * the page and count statements; the parameters are numbered, so the copies share one binding
+ * list. Sort keys are correlated MIN/MAX subqueries over the (seq, param, value) key of the
+ * parameter's table (one short index range per candidate), NULLS LAST, then seq. */
+#include <string.h>
+
+#include "store/sqlite/search_sql.h"
+
+#define COLS "SELECT m.type, m.id, m.version, m.seq, m.last_updated, m.deleted, m.json "
+
+struct span {
+    size_t from, to;
+};
+
+static void sort_key(struct sq_build *b, const struct store_sort *k)
+{
+    if (!k->param) {
+        b->failed = true;
+        return;
+    }
+    if (!strcmp(k->param, "_id")) {
+        sq_emit(b, "m.id");
+        return;
+    }
+    if (!strcmp(k->param, "_lastUpdated")) {
+        sq_emit(b, "m.last_updated");
+        return;
+    }
+    const char *table = store_sq_ix_table(k->ix_kind);
+    if (!table) {
+        b->failed = true;
+        return;
+    }
+    const char *col = "text";
+    switch (k->ix_kind) {
+    case STORE_IX_TOKEN:
+    case STORE_IX_COMPOSITE:
+        col = "code";
+        break;
+    case STORE_IX_REF:
+        col = "CASE WHEN s.ref_id <> '' THEN s.ref_type || '/' || s.ref_id ELSE s.text END";
+        break;
+    case STORE_IX_DATE:
+        col = k->desc ? "s.hi" : "s.lo";
+        break;
+    case STORE_IX_NUMBER:
+    case STORE_IX_QUANTITY:
+        col = "num";
+        break;
+    default:
+        break;
+    }
+    sq_emitf(b, "(SELECT %s(%s%s) FROM %s s WHERE s.seq = m.seq AND s.param = ",
+             k->desc ? "max" : "min", strchr(col, '.') || strchr(col, ' ') ? "" : "s.", col, table);
+    sq_text(b, k->param);
+    sq_emit(b, ")");
+}
+
+static void copy(struct buf *out, const struct sq_build *b, struct span s)
+{
+    buf_append(out, b->sql.data + s.from, s.to - s.from);
+}
+
+/* "<key 1> ASC NULLS LAST, ..., <prefix>seq"; keys is NULL to name them by their aliases k0.. */
+static void order_by(struct buf *out, const struct sq_build *b, const struct store_search_q *q,
+                     const struct span *keys, const char *prefix)
+{
+    for (size_t i = 0; i < q->nsort; i++) {
+        if (keys)
+            copy(out, b, keys[i]);
+        else
+            buf_printf(out, "w.k%zu", i);
+        buf_printf(out, " %s NULLS LAST, ", q->sort[i].desc ? "DESC" : "ASC");
+    }
+    buf_printf(out, "%sseq", prefix);
+}
+
+/* The inner statement of $lastn: each candidate with its sort keys and its rank within its code. */
+static void lastn_inner(struct buf *out, const struct sq_build *b, const struct store_search_q *q,
+                        struct span where, const struct span *keys, struct span part, bool keys_out)
+{
+    buf_append_str(out, "SELECT m.seq AS seq, ");
+    for (size_t i = 0; keys_out && i < q->nsort; i++) {
+        copy(out, b, keys[i]);
+        buf_printf(out, " AS k%zu, ", i);
+    }
+    buf_append_str(out, "row_number() OVER (PARTITION BY ");
+    copy(out, b, part);
+    buf_append_str(out, " ORDER BY ");
+    order_by(out, b, q, keys, "m.");
+    buf_append_str(out, ") AS rn ");
+    copy(out, b, where);
+}
+
+void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *page,
+              struct buf *count)
+{
+    struct span where, keys[STORE_SORT_MAX], part = {0, 0}, limit, offset, per_max = {0, 0};
+    if (q->nsort > STORE_SORT_MAX) {
+        b->failed = true;
+        return;
+    }
+    where.from = b->sql.len;
+    sq_from_where(b, q->type, q->compartment, q->clauses, q->nclauses, "m");
+    where.to = b->sql.len;
+    for (size_t i = 0; i < q->nsort; i++) {
+        keys[i].from = b->sql.len;
+        sort_key(b, &q->sort[i]);
+        keys[i].to = b->sql.len;
+    }
+    if (q->per_param) {
+        /* one partition per resource: its smallest system|code of the parameter */
+        part.from = b->sql.len;
+        sq_emit(b, "(SELECT min(t.system || '|' || t.code) FROM ix_token t WHERE t.seq = m.seq"
+                   " AND t.param = ");
+        sq_text(b, q->per_param);
+        sq_emit(b, ")");
+        part.to = b->sql.len;
+        per_max.from = b->sql.len;
+        sq_int(b, q->per_max > (size_t)INT64_MAX ? INT64_MAX : (int64_t)q->per_max);
+        per_max.to = b->sql.len;
+    }
+    limit.from = b->sql.len;
+    sq_int(b, q->count >= (size_t)INT64_MAX ? INT64_MAX : (int64_t)q->count + 1);
+    limit.to = offset.from = b->sql.len;
+    sq_int(b, q->offset > (size_t)INT64_MAX ? INT64_MAX : (int64_t)q->offset);
+    offset.to = b->sql.len;
+    if (b->failed) return;
+
+    if (page && !q->per_param) {
+        buf_append_str(page, COLS);
+        copy(page, b, where);
+        buf_append_str(page, " ORDER BY ");
+        order_by(page, b, q, keys, "m.");
+    } else if (page) {
+        buf_append_str(page, COLS "FROM (");
+        lastn_inner(page, b, q, where, keys, part, true);
+        buf_append_str(page, ") w CROSS JOIN resource_version m ON m.seq = w.seq WHERE w.rn <= ");
+        copy(page, b, per_max);
+        buf_append_str(page, " ORDER BY ");
+        order_by(page, b, q, NULL, "w.");
+    }
+    if (page) {
+        buf_append_str(page, " LIMIT ");
+        copy(page, b, limit);
+        buf_append_str(page, " OFFSET ");
+        copy(page, b, offset);
+        if (page->overflowed) b->failed = true;
+    }
+    if (count && !q->per_param) {
+        buf_append_str(count, "SELECT count(*) ");
+        copy(count, b, where);
+    } else if (count) {
+        buf_append_str(count, "SELECT count(*) FROM (");
+        lastn_inner(count, b, q, where, keys, part, false);
+        buf_append_str(count, ") w WHERE w.rn <= ");
+        copy(count, b, per_max);
+    }
+    if (count && count->overflowed) b->failed = true;
+}

@@ -1,0 +1,353 @@
+/* Clauses to SQL: which clause drives, the driving set, and the per-candidate checks.
+ *
+ * A query's candidates come from one driving clause: the most selective one by kind (_id, a
+ * reference to one resource, the Patient compartment, a token with a code, a string prefix, a
+ * URI; then chains and _has whose own clauses can drive; then date and number ranges), read from
+ * that kind's (type, param, value) index as a set of seqs, each of which is one rowid lookup in
+ * resource_version. Every other clause is checked per candidate with EXISTS over the table's
+ * (seq, param, ...) key, so the work follows the driving set, not the database. With nothing to
+ * drive, the type's versions are walked in seq order (the (type, seq) index), keeping the current
+ * ones: the default order needs no sort and a page stops early. docs/store.md has the plans. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite/search_sql.h"
+
+enum { RANK_ID = 100, RANK_REF = 90, RANK_COMPARTMENT = 85, RANK_TOKEN = 80, RANK_TEXT = 70 };
+
+static int best_rank(const struct store_clause *cl, size_t n)
+{
+    int best = 0;
+    for (size_t i = 0; i < n; i++) {
+        int r = sq_clause_rank(&cl[i]);
+        if (r > best) best = r;
+    }
+    return best;
+}
+
+static int kind_rank(enum store_ix_kind k)
+{
+    switch (k) {
+    case STORE_IX_REF:
+        return RANK_REF;
+    case STORE_IX_TOKEN:
+        return RANK_TOKEN;
+    case STORE_IX_STRING:
+    case STORE_IX_URI:
+        return RANK_TEXT;
+    case STORE_IX_COMPOSITE:
+        return 50;
+    default:
+        return 30;
+    }
+}
+
+int sq_clause_rank(const struct store_clause *c)
+{
+    if (c->kind == STORE_Q_ID) return c->nvalues ? RANK_ID : 0;
+    if (c->kind == STORE_Q_HAS) return c->has_type && best_rank(c->has, c->nhas) ? 60 : 0;
+    if (c->match == STORE_M_MISSING || c->match == STORE_M_NOT || !c->nvalues) return 0;
+    int rank = kind_rank(c->ix_kind);
+    for (size_t i = 0; i < c->nvalues; i++) {
+        const struct store_value *v = &c->values[i];
+        int r;
+        if (c->ix_kind == STORE_IX_REF && v->nchain)
+            r = v->ref_type && c->match == STORE_M_DEFAULT && best_rank(v->chain, v->nchain) ? 55
+                                                                                             : 0;
+        else
+            r = sq_value_indexable(c, v) ? kind_rank(c->ix_kind) : 0;
+        if (r < rank) rank = r;
+    }
+    return rank;
+}
+
+/* ---- checks ---- */
+
+/* EXISTS (a REF row of the candidate through param pointing at a current resource of the value's
+ * type that matches every clause of the chain). */
+static void chain_check(struct sq_build *b, const struct store_clause *c,
+                        const struct store_value *v, const struct sq_cand *cand)
+{
+    char r[16], t[16];
+    sq_alias(b, 'r', r);
+    sq_alias(b, 't', t);
+    sq_emitf(b,
+             "EXISTS (SELECT 1 FROM ix_ref %s CROSS JOIN resource_current %s ON %s.type = "
+             "%s.ref_type AND %s.id = %s.ref_id WHERE %s.seq = %s AND %s.param = ",
+             r, t, t, r, t, r, r, cand->seq, r);
+    sq_text(b, c->param);
+    if (v->ref_type) {
+        sq_emitf(b, " AND %s.ref_type = ", r);
+        sq_text(b, v->ref_type);
+    } else {
+        sq_emitf(b, " AND %s.ref_id <> ''", r);
+    }
+    if (v->ref_id) {
+        sq_emitf(b, " AND %s.ref_id = ", r);
+        sq_text(b, v->ref_id);
+    }
+    sq_emitf(b, " AND %s.deleted = 0", t);
+    char seq[32], id[32], type[32];
+    snprintf(seq, sizeof seq, "%s.seq", t);
+    snprintf(id, sizeof id, "%s.id", t);
+    snprintf(type, sizeof type, "%s.type", t);
+    struct sq_cand target = {.seq = seq, .id = id, .type = type};
+    for (size_t i = 0; i < v->nchain; i++) {
+        sq_emit(b, " AND ");
+        sq_clause_check(b, v->ref_type, &v->chain[i], &target);
+    }
+    sq_emit(b, ")");
+}
+
+/* [NOT] EXISTS (a row of the candidate's param matching any value). */
+static void ix_check(struct sq_build *b, const struct store_clause *c, const struct sq_cand *cand)
+{
+    const char *table = store_sq_ix_table(c->ix_kind);
+    if (!table || !c->param) {
+        b->failed = true;
+        return;
+    }
+    bool missing = c->match == STORE_M_MISSING;
+    bool negate = missing ? c->missing : c->match == STORE_M_NOT;
+    char x[16];
+    sq_alias(b, 'x', x);
+    sq_emitf(b, "%sEXISTS (SELECT 1 FROM %s %s WHERE %s.seq = %s AND %s.param = ",
+             negate ? "NOT " : "", table, x, x, cand->seq, x);
+    sq_text(b, c->param);
+    if (!missing) {
+        sq_emit(b, " AND (");
+        size_t plain = 0;
+        for (size_t i = 0; i < c->nvalues; i++) {
+            if (c->values[i].nchain) continue;
+            sq_emit(b, plain++ ? " OR (" : "(");
+            sq_value_cond(b, c, c->ix_kind, &c->values[i], x, false);
+            sq_emit(b, ")");
+        }
+        if (!plain) sq_emit(b, "0");
+        sq_emit(b, ")");
+    }
+    sq_emit(b, ")");
+}
+
+/* EXISTS (a has_type resource whose has_param points at the candidate and that matches every
+ * nested clause). */
+static void has_check(struct sq_build *b, const struct store_clause *c, const struct sq_cand *cand)
+{
+    if (!c->has_type || !c->has_param) {
+        b->failed = true;
+        return;
+    }
+    char h[16], type[16];
+    sq_alias(b, 'h', h);
+    sq_param(b, c->has_type, type);
+    sq_emitf(b,
+             "EXISTS (SELECT 1 FROM ix_ref %s WHERE %s.type = %s AND %s.ref_id = %s AND "
+             "%s.ref_type = %s AND %s.param = ",
+             h, h, type, h, cand->id, h, cand->type, h);
+    sq_text(b, c->has_param);
+    char seq[32], id[96];
+    snprintf(seq, sizeof seq, "%s.seq", h);
+    snprintf(id, sizeof id, "(SELECT id FROM resource_version WHERE seq = %s.seq)", h);
+    struct sq_cand src = {.seq = seq, .id = id, .type = type};
+    for (size_t i = 0; i < c->nhas; i++) {
+        sq_emit(b, " AND ");
+        sq_clause_check(b, c->has_type, &c->has[i], &src);
+    }
+    sq_emit(b, ")");
+}
+
+void sq_clause_check(struct sq_build *b, const char *type, const struct store_clause *c,
+                     const struct sq_cand *cand)
+{
+    (void)type;
+    if (c->kind == STORE_Q_ID) {
+        sq_emitf(b, "%s IN (", cand->id);
+        for (size_t i = 0; i < c->nvalues; i++) {
+            if (i) sq_emit(b, ", ");
+            sq_text(b, c->values[i].code);
+        }
+        sq_emit(b, c->nvalues ? ")" : "NULL)");
+        return;
+    }
+    if (c->kind == STORE_Q_HAS) {
+        has_check(b, c, cand);
+        return;
+    }
+    size_t chained = 0;
+    for (size_t i = 0; i < c->nvalues; i++) chained += c->values[i].nchain > 0;
+    if (!chained || c->match == STORE_M_MISSING) {
+        ix_check(b, c, cand);
+        return;
+    }
+    /* Chained values each need their own join; the plain ones share one EXISTS. */
+    sq_emit(b, "(");
+    bool first = true;
+    if (chained < c->nvalues) {
+        ix_check(b, c, cand);
+        first = false;
+    }
+    for (size_t i = 0; i < c->nvalues; i++) {
+        if (!c->values[i].nchain) continue;
+        if (!first) sq_emit(b, " OR ");
+        first = false;
+        chain_check(b, c, &c->values[i], cand);
+    }
+    sq_emit(b, ")");
+}
+
+/* ---- driving sets: "SELECT seq ..." of the candidates ---- */
+
+static void set_of_match(struct sq_build *b, const char *type, const struct store_clause *cl,
+                         size_t n)
+{
+    char v[16];
+    sq_alias(b, 'v', v);
+    sq_emitf(b, "SELECT %s.seq ", v);
+    sq_from_where(b, type, NULL, cl, n, v);
+}
+
+static void ix_set(struct sq_build *b, const char *type, const struct store_clause *c)
+{
+    const char *table = store_sq_ix_table(c->ix_kind);
+    char x[16], pt[16], pp[16];
+    sq_param(b, type, pt);
+    sq_param(b, c->param, pp);
+    for (size_t i = 0; i < c->nvalues; i++) {
+        const struct store_value *v = &c->values[i];
+        if (i) sq_emit(b, " UNION ALL ");
+        sq_alias(b, 'x', x);
+        if (c->ix_kind == STORE_IX_REF && v->nchain) {
+            /* references to the ids of the chain's matches */
+            char tv[16];
+            sq_alias(b, 'w', tv);
+            sq_emitf(b,
+                     "SELECT %s.seq FROM ix_ref %s WHERE %s.type = %s AND %s.param = %s AND "
+                     "%s.ref_type = ",
+                     x, x, x, pt, x, pp, x);
+            sq_text(b, v->ref_type);
+            sq_emitf(b,
+                     " AND %s.ref_id IN (SELECT %s.id FROM resource_version %s WHERE %s.seq IN (",
+                     x, tv, tv, tv);
+            set_of_match(b, v->ref_type, v->chain, v->nchain);
+            sq_emit(b, "))");
+            continue;
+        }
+        sq_emitf(b, "SELECT %s.seq FROM %s %s WHERE %s.type = %s AND %s.param = %s AND (", x, table,
+                 x, x, pt, x, pp);
+        sq_value_cond(b, c, c->ix_kind, v, x, false);
+        sq_emit(b, ")");
+    }
+}
+
+static void id_set(struct sq_build *b, const char *type, const struct store_clause *c)
+{
+    sq_emit(b, "SELECT seq FROM resource_current WHERE type = ");
+    sq_text(b, type);
+    sq_emit(b, " AND deleted = 0 AND id IN (");
+    for (size_t i = 0; i < c->nvalues; i++) {
+        if (i) sq_emit(b, ", ");
+        sq_text(b, c->values[i].code);
+    }
+    sq_emit(b, ")");
+}
+
+/* The current resources of type that some has_type resource matching the nested clauses points
+ * at through has_param. */
+static void has_set(struct sq_build *b, const char *type, const struct store_clause *c)
+{
+    char pt[16], h[16];
+    sq_param(b, type, pt);
+    sq_alias(b, 'h', h);
+    sq_emitf(b,
+             "SELECT seq FROM resource_current WHERE type = %s AND deleted = 0 AND id IN (SELECT "
+             "%s.ref_id FROM ix_ref %s WHERE %s.ref_type = %s AND %s.param = ",
+             pt, h, h, h, pt, h);
+    sq_text(b, c->has_param);
+    sq_emitf(b, " AND %s.seq IN (", h);
+    set_of_match(b, c->has_type, c->has, c->nhas);
+    sq_emit(b, "))");
+}
+
+static void compartment_set(struct sq_build *b, const char *type, const char *compartment)
+{
+    char pc[16];
+    sq_param(b, compartment, pc);
+    sq_emitf(b, "SELECT seq FROM resource_current WHERE compartment = %s AND deleted = 0", pc);
+    if (type) {
+        sq_emit(b, " AND type = ");
+        sq_text(b, type);
+        return;
+    }
+    /* every type: the compartment index, plus the Patient itself (one key lookup) */
+    sq_emit(b, " UNION SELECT seq FROM resource_current WHERE type = ");
+    sq_text(b, "Patient");
+    sq_emitf(b, " AND id = %s AND deleted = 0", pc);
+}
+
+static void compartment_check(struct sq_build *b, const char *type, const char *compartment,
+                              const char *a)
+{
+    char pc[16];
+    sq_param(b, compartment, pc);
+    sq_emitf(b, " AND (%s.compartment = %s", a, pc);
+    if (!type) {
+        sq_emitf(b, " OR (%s.type = ", a);
+        sq_text(b, "Patient");
+        sq_emitf(b, " AND %s.id = %s)", a, pc);
+    }
+    sq_emit(b, ")");
+}
+
+void sq_from_where(struct sq_build *b, const char *type, const char *compartment,
+                   const struct store_clause *cl, size_t n, const char *a)
+{
+    if (!type && !compartment) {
+        b->failed = true;
+        return;
+    }
+    const struct store_clause *d = NULL;
+    int best = compartment ? RANK_COMPARTMENT : 0;
+    if (type) {
+        for (size_t i = 0; i < n; i++) {
+            int r = sq_clause_rank(&cl[i]);
+            if (r > best) {
+                best = r;
+                d = &cl[i];
+            }
+        }
+    }
+    sq_emitf(b, "FROM resource_version %s WHERE ", a);
+    if (d) {
+        sq_emitf(b, "%s.seq IN (", a);
+        if (d->kind == STORE_Q_ID)
+            id_set(b, type, d);
+        else if (d->kind == STORE_Q_HAS)
+            has_set(b, type, d);
+        else
+            ix_set(b, type, d);
+        sq_emit(b, ")");
+        if (compartment) compartment_check(b, type, compartment, a);
+    } else if (compartment) {
+        sq_emitf(b, "%s.seq IN (", a);
+        compartment_set(b, type, compartment);
+        sq_emit(b, ")");
+    } else {
+        /* The type's versions in seq order, keeping the current, not deleted ones. */
+        sq_emitf(b, "%s.type = ", a);
+        sq_text(b, type);
+        sq_emitf(b,
+                 " AND %s.deleted = 0 AND %s.seq = (SELECT c.seq FROM resource_current c WHERE "
+                 "c.type = %s.type AND c.id = %s.id)",
+                 a, a, a, a);
+    }
+    char seq[32], id[32], typ[32];
+    snprintf(seq, sizeof seq, "%s.seq", a);
+    snprintf(id, sizeof id, "%s.id", a);
+    snprintf(typ, sizeof typ, "%s.type", a);
+    struct sq_cand cand = {.seq = seq, .id = id, .type = typ};
+    for (size_t i = 0; i < n; i++) {
+        if (&cl[i] == d) continue;
+        sq_emit(b, " AND ");
+        sq_clause_check(b, type, &cl[i], &cand);
+    }
+}

@@ -1,0 +1,98 @@
+/* Private to store/sqlite/search*.c: a store_search_q turned into SQL text plus its bindings.
+ *
+ * Every value is bound, never pasted: the builder hands out numbered parameters (?N), so the same
+ * binding list serves the page statement and the count statement built from the same WHERE.
+ * Texts computed here (a prefix's successor, an escaped LIKE pattern) live in the builder's arena,
+ * which never moves, until the statements are done. Everything is capped: a query that would need
+ * more SQL, parameters or arena than the caps is refused (HARD: the parser's own caps keep real
+ * queries far below these). */
+#ifndef REGIE_STORE_SQLITE_SEARCH_SQL_H
+#define REGIE_STORE_SQLITE_SEARCH_SQL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store/sqlite/internal.h"
+#include "util/buf.h"
+
+#define SQ_SQL_MAX   (256 * 1024)
+#define SQ_BINDS_MAX 4096
+#define SQ_ARENA_MAX (128 * 1024)
+
+enum sq_bind_kind { SQB_TEXT, SQB_INT, SQB_REAL };
+
+struct sq_bind {
+    enum sq_bind_kind kind;
+    const char *text;
+    int64_t i;
+    double d;
+};
+
+struct sq_build {
+    struct buf sql;
+    struct sq_bind binds[SQ_BINDS_MAX];
+    int nbinds;
+    char *arena;
+    size_t arena_len;
+    int alias;      /* next table alias number, so nested subqueries never clash */
+    int64_t now_us; /* for the ap prefix on dates */
+    bool failed;    /* a cap was hit or a clause was malformed */
+};
+
+/* What a clause is checked against: SQL expressions naming the candidate resource's current
+ * version seq, its id and its type (columns of an alias in the enclosing query). */
+struct sq_cand {
+    const char *seq;
+    const char *id;
+    const char *type;
+};
+
+/* ---- search_build.c: primitives ---- */
+int sq_build_init(struct sq_build *b);
+void sq_build_free(struct sq_build *b);
+void sq_emit(struct sq_build *b, const char *text);
+__attribute__((format(printf, 2, 3))) void sq_emitf(struct sq_build *b, const char *fmt, ...);
+/* Emits "?N" for a new parameter of the given value. */
+void sq_text(struct sq_build *b, const char *text);
+void sq_int(struct sq_build *b, int64_t v);
+void sq_real(struct sq_build *b, double v);
+/* A new text parameter without emitting it: its "?N" goes to out, to be emitted (maybe often). */
+void sq_param(struct sq_build *b, const char *text, char out[16]);
+/* A copy of n bytes of s in the arena (NUL-terminated), or NULL (failed set) when full. */
+char *sq_arena(struct sq_build *b, const char *s, size_t n);
+/* The smallest text greater than every text starting with prefix (bytewise), in the arena: prefix
+ * with its last byte below 0xFF raised by one. NULL when there is none (every text qualifies). */
+const char *sq_successor(struct sq_build *b, const char *prefix);
+/* "%<s with % _ \ escaped by \>%" for LIKE ... ESCAPE '\'. */
+const char *sq_like_contains(struct sq_build *b, const char *s);
+/* A fresh alias name "<letter><n>" in out (16 bytes). */
+void sq_alias(struct sq_build *b, char letter, char out[16]);
+/* Binds every parameter the statement has. A SQLite result code. */
+int sq_bind_all(const struct sq_build *b, sqlite3_stmt *st);
+
+/* ---- search_value.c: one value of a clause as a condition on an index row ---- */
+/* Emits a boolean SQL condition true when the row of alias x (a row of the clause's table; for
+ * COMPOSITE the second component's columns when second is set) matches value v. */
+void sq_value_cond(struct sq_build *b, const struct store_clause *c, enum store_ix_kind kind,
+                   const struct store_value *v, const char *x, bool second);
+/* True when v can drive a query from the kind's value index (an equality or a bounded range). */
+bool sq_value_indexable(const struct store_clause *c, const struct store_value *v);
+
+/* ---- search_sql.c: clauses ---- */
+/* Emits a condition true when the candidate matches clause c (EXISTS / NOT EXISTS ...). */
+void sq_clause_check(struct sq_build *b, const char *type, const struct store_clause *c,
+                     const struct sq_cand *cand);
+/* Emits "FROM resource_version <alias> WHERE ..." selecting the current, not deleted resources of
+ * type (NULL: any, then compartment is required) that match every clause (AND) and, when
+ * compartment is set, lie in that Patient compartment (with type NULL: and the Patient itself). */
+void sq_from_where(struct sq_build *b, const char *type, const char *compartment,
+                   const struct store_clause *cl, size_t n, const char *alias);
+/* How well clause c drives a query from an index: 0 not at all, higher is more selective. */
+int sq_clause_rank(const struct store_clause *c);
+
+/* ---- search_query.c ---- */
+/* The page statement (into page) and, when count is not NULL, the count statement of q. */
+void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *page,
+              struct buf *count);
+
+#endif
