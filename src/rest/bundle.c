@@ -1,7 +1,7 @@
 /* The batch/transaction engine, first half (the whole-tree path; bundle_text.c is the lean one):
  * checking the Bundle's shape and preparing every entry outside the store's write unit (ids,
- * reference rewriting plans, validation, tokens), so the single writer thread only runs store calls
- * and serialisation. */
+ * reference rewriting plans, validation, index rows), so the single writer thread only runs store
+ * calls and serialisation. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +282,12 @@ enum rg_err bundle_plan_entry(struct bundle *b, size_t i)
     be->nfix = b->nfix - be->fix_first;
     if (rc < 0) rg_fail_set(&w.f, RG_E_INTERNAL, NULL, "out of memory");
     if (rc) return bundle_entry_fail(b, i, &w.f, ".resource");
+    /* References the unit decides get a typed placeholder, so the index rows know their type. */
+    for (size_t k = 0; k < be->nfix; k++) {
+        const struct bfix *x = &b->fix[be->fix_first + k];
+        rest_ref_set_fix(x->holder, x->cond ? b->cref[x->target]->type : b->e[x->target].op.type,
+                         k);
+    }
     be->op.late_compartment = be->nfix > 0;
     if (rest_op_prepare(&be->op, &w.f) != RG_OK) return bundle_entry_fail(b, i, &w.f, ".resource");
     return RG_OK;

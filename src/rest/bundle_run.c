@@ -76,6 +76,7 @@ static enum rg_err resolve_cref(struct unit *u, struct bcref *c, struct rg_fail 
 static void set_fix(struct bentry *be, size_t k, const struct bfix *x, const char *type,
                     const char *id)
 {
+    rest_op_fix_ref(&be->op, k, type, id);
     if (be->op.text) {
         struct rest_splice *sp = &be->op.splices[1 + k];
         snprintf(sp->value, sizeof sp->value, "%s/%s", type, id);

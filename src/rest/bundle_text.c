@@ -113,7 +113,7 @@ static enum rg_err detach(struct bundle *b, size_t i, struct rg_fail *f)
     return e;
 }
 
-/* Pass 2 for a POST/PUT entry: references, validation, tokens, then (unless the unit must still
+/* Pass 2 for a POST/PUT entry: references, validation, index rows, then (unless the unit must still
  * change the tree) the stored text with placeholders for the version and the references resolved
  * inside the unit. */
 static void pass_prepare(struct bundle *b, size_t i, const char *text, struct jsonspan sp,

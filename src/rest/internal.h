@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fhir/search_index.h"
 #include "rest/rest.h"
 #include "util/fhirtime.h"
 
@@ -82,6 +83,14 @@ struct rest_splice {
     char value[STORE_TYPE_MAX + STORE_ID_MAX + 1];
 };
 
+/* A REF index row naming the placeholder of reference k (rest_ref_set_fix); type/id hold the
+ * target once rest_op_fix_ref knows it. */
+struct rest_ixfix {
+    size_t row, k;
+    char type[STORE_TYPE_MAX];
+    char id[STORE_ID_MAX];
+};
+
 /* One create, update or delete, prepared before the store's write unit and run inside it. */
 struct rest_op {
     enum rest_method method;
@@ -96,9 +105,9 @@ struct rest_op {
     char last_updated[FHIRTIME_INSTANT_LEN];
     char compartment[STORE_ID_MAX];
     bool has_compartment;
-    struct store_token *tokens; /* owned array; strings point into resource (or token_text) */
-    size_t ntokens;
-    char *token_text; /* owned copies of the token strings once the resource is detached */
+    struct search_rows ix;    /* search index rows (own their strings, so detaching is free) */
+    struct rest_ixfix *ixfix; /* REF rows whose target the unit decides (rest_ref_set_fix) */
+    size_t nixfix;
     /* Detached (rest_op_detach): the serialised resource, with placeholders rest_op_run replaces
      * by splices[k].value in text order (order); splices[0] is meta.versionId, splices[1 + k]
      * the k-th reference given to rest_op_detach. resource is then NULL. */
@@ -118,7 +127,7 @@ struct rest_op {
 
 /* Checks and prepares op (method, type, id/cond and resource set by the caller): validates the
  * resource, checks its type and id against the request, assigns a new id for POST, sets the
- * instant, extracts tokens and (unless late) the compartment. */
+ * instant, extracts the search index rows and (unless late) the compartment. */
 enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f);
 /* The op's conditional resolution inside a unit (conditional create/update/delete): sets op->id /
  * op->matched. Returns RG_OK, a client code in f, or RG_E_INTERNAL (store failure, logged). */
@@ -130,10 +139,17 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
 /* After rest_op_prepare (not for conditional ops): serialises the resource with meta set as
  * rest_op_run would (versionId a placeholder, lastUpdated op->last_updated), each of the nrefs
  * holders' reference a placeholder too (their values are set in splices[1 + k] before
- * rest_op_run; none may name a Patient, since the compartment is computed here), copies the
- * token strings, and forgets the resource so the caller can free it. */
+ * rest_op_run; none may name a Patient, since the compartment is computed here), and forgets the
+ * resource so the caller can free it. */
 enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t nrefs,
                            struct rg_fail *f);
+/* References decided inside the write unit (a conditional reference, an entry written by
+ * condition): before rest_op_prepare, the Bundle engine sets reference k of an entry to a
+ * placeholder "type/<placeholder k>", so the index rows get the right type (and resolve() in
+ * search expressions sees it); once the unit knows the target, rest_op_fix_ref points the rows
+ * of reference k at it. Only ops with late_compartment set are looked at. */
+void rest_ref_set_fix(json_object *holder, const char *type, size_t k);
+void rest_op_fix_ref(struct rest_op *op, size_t k, const char *type, const char *id);
 /* Frees what op owns. */
 void rest_op_clear(struct rest_op *op);
 /* Runs one op as its own write unit (resolve + run). RG_E_UNAVAILABLE when the store is busy. */

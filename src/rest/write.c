@@ -1,18 +1,17 @@
 /* The write operation shared by create, update, delete and the Bundle engine: preparation outside
- * the store's write unit (validation, id, instant, tokens, compartment), then the short part
+ * the store's write unit (validation, id, instant, index rows, compartment), then the short part
  * inside it (conditions, version checks, serialisation, tx_put). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fhir/model.h"
+#include "fhir/search_index.h"
 #include "fhir/validate.h"
 #include "json/jsonx.h"
 #include "rest/internal.h"
 #include "util/log.h"
 #include "util/uuid.h"
-
-#define REST_TOKENS_MAX 64
 
 enum rg_err rest_store_fail(enum store_rc src, const char *what, struct rg_fail *f)
 {
@@ -22,30 +21,70 @@ enum rg_err rest_store_fail(enum store_rc src, const char *what, struct rg_fail 
     return rg_fail_set(f, RG_E_INTERNAL, NULL, "storage failure");
 }
 
-static enum rg_err extract_tokens(struct rest_op *op, struct rg_fail *f)
+/* The placeholder id of a reference decided inside the write unit (see rest_ref_set_fix). */
+#define FIX_ID_PREFIX "regie.fix."
+
+void rest_ref_set_fix(json_object *holder, const char *type, size_t k)
 {
-    json_object *ids = jsonx_get(op->resource, "identifier");
-    if (!json_object_is_type(ids, json_type_array)) return RG_OK;
-    size_t n = json_object_array_length(ids);
-    if (n > REST_TOKENS_MAX) n = REST_TOKENS_MAX; /* beyond that they are kept, not indexed */
-    op->tokens = calloc(n ? n : 1, sizeof *op->tokens);
-    if (!op->tokens) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        json_object *ident = json_object_array_get_idx(ids, i);
-        const char *value = jsonx_get_str(ident, "value");
-        if (!value) continue;
-        const char *system = jsonx_get_str(ident, "system");
-        bool dup = false;
-        for (size_t k = 0; k < op->ntokens && !dup; k++) {
-            const struct store_token *t = &op->tokens[k];
-            dup = !strcmp(t->code, value) &&
-                  ((!t->system && !system) || (t->system && system && !strcmp(t->system, system)));
-        }
-        if (!dup)
-            op->tokens[op->ntokens++] =
-                (struct store_token){.param = "identifier", .system = system, .code = value};
+    char id[32];
+    snprintf(id, sizeof id, FIX_ID_PREFIX "%zu", k);
+    rest_ref_set(holder, type, id);
+}
+
+/* Notes which REF rows name a placeholder set by rest_ref_set_fix, so rest_op_fix_ref can point
+ * them at the target once the unit knows it. */
+static enum rg_err mark_fixes(struct rest_op *op, struct rg_fail *f)
+{
+    size_t n = 0, plen = strlen(FIX_ID_PREFIX);
+    for (size_t i = 0; i < op->ix.n; i++) {
+        const struct store_ix *x = &op->ix.rows[i];
+        n += x->kind == STORE_IX_REF && x->ref_id && !strncmp(x->ref_id, FIX_ID_PREFIX, plen);
+    }
+    if (!n) return RG_OK;
+    op->ixfix = calloc(n, sizeof *op->ixfix);
+    if (!op->ixfix) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
+    for (size_t i = 0; i < op->ix.n; i++) {
+        const struct store_ix *x = &op->ix.rows[i];
+        if (x->kind != STORE_IX_REF || !x->ref_id || strncmp(x->ref_id, FIX_ID_PREFIX, plen))
+            continue;
+        char *end;
+        unsigned long long k = strtoull(x->ref_id + plen, &end, 10);
+        if (*end) continue;
+        op->ixfix[op->nixfix++] = (struct rest_ixfix){.row = i, .k = (size_t)k};
     }
     return RG_OK;
+}
+
+void rest_op_fix_ref(struct rest_op *op, size_t k, const char *type, const char *id)
+{
+    for (size_t j = 0; j < op->nixfix; j++) {
+        struct rest_ixfix *x = &op->ixfix[j];
+        if (x->k != k) continue;
+        snprintf(x->type, sizeof x->type, "%s", type);
+        snprintf(x->id, sizeof x->id, "%s", id);
+        struct store_ix *row = &op->ix.rows[x->row];
+        row->ref_type = x->type;
+        row->ref_id = x->id;
+        row->text = NULL;
+    }
+}
+
+/* The search index rows, extracted here, outside the writer thread. meta.lastUpdated is set first
+ * (rest_op_run sets the same instant) so _lastUpdated indexes this version, not the body's. */
+static enum rg_err extract_rows(struct rest_op *op, struct rg_fail *f)
+{
+    json_object *meta = jsonx_get(op->resource, "meta");
+    if (!json_object_is_type(meta, json_type_object)) {
+        meta = json_object_new_object();
+        json_object_object_add(op->resource, "meta", meta);
+    }
+    json_object_object_add(meta, "lastUpdated", json_object_new_string(op->last_updated));
+    char err[256];
+    if (search_index_extract(op->type, op->resource, &op->ix, err, sizeof err) != 0) {
+        log_client("%s/%s: not indexed: %s", op->type, op->id, err);
+        return rg_fail_set(f, RG_E_INTERNAL, NULL, "indexing failed: %s", err);
+    }
+    return op->late_compartment ? mark_fixes(op, f) : RG_OK;
 }
 
 static void compute_compartment(struct rest_op *op)
@@ -104,7 +143,7 @@ enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f)
     set_id(op);
     enum rg_err e = fhir_validate(r, f);
     if (e != RG_OK) return e;
-    e = extract_tokens(op, f);
+    e = extract_rows(op, f);
     if (e != RG_OK) return e;
     if (!op->late_compartment) compute_compartment(op);
     return RG_OK;
@@ -161,33 +200,6 @@ static void set_meta(struct rest_op *op)
     set_meta_version(op, v);
 }
 
-static enum rg_err own_tokens(struct rest_op *op, struct rg_fail *f)
-{
-    size_t need = 0;
-    for (size_t k = 0; k < op->ntokens; k++) {
-        const struct store_token *t = &op->tokens[k];
-        need += strlen(t->code) + 1 + (t->system ? strlen(t->system) + 1 : 0);
-    }
-    if (!need) return RG_OK;
-    char *p = malloc(need);
-    if (!p) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
-    op->token_text = p;
-    for (size_t k = 0; k < op->ntokens; k++) {
-        struct store_token *t = &op->tokens[k];
-        size_t n = strlen(t->code) + 1;
-        memcpy(p, t->code, n);
-        t->code = p;
-        p += n;
-        if (t->system) {
-            n = strlen(t->system) + 1;
-            memcpy(p, t->system, n);
-            t->system = p;
-            p += n;
-        }
-    }
-    return RG_OK;
-}
-
 /* Finds "ph" in text; records the span of ph. */
 static bool find_placeholder(const char *text, size_t len, const char *ph, struct rest_splice *sp)
 {
@@ -241,9 +253,7 @@ enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t 
     if (!op->text) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
     memcpy(op->text, t, len + 1);
     op->text_len = len;
-    enum rg_err e = own_tokens(op, f);
-    if (e != RG_OK) return e;
-    op->resource = NULL;
+    op->resource = NULL; /* the index rows own their strings */
     return RG_OK;
 }
 
@@ -339,8 +349,8 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
         if (!p.json) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
         p.json_len = len;
         p.compartment = op->has_compartment ? op->compartment : NULL;
-        p.tokens = op->tokens;
-        p.ntokens = op->ntokens;
+        p.ix = op->ix.rows;
+        p.nix = op->ix.n;
     }
     enum store_rc src = s->ops->tx_put(tx, &p);
     free(owned);
@@ -350,13 +360,12 @@ enum rg_err rest_op_run(struct store *s, struct store_txn *tx, struct rest_op *o
 
 void rest_op_clear(struct rest_op *op)
 {
-    free(op->tokens);
-    op->tokens = NULL;
-    op->ntokens = 0;
+    search_rows_clear(&op->ix);
+    free(op->ixfix);
+    op->ixfix = NULL;
+    op->nixfix = 0;
     free(op->existing);
     op->existing = NULL;
-    free(op->token_text);
-    op->token_text = NULL;
     free(op->text);
     op->text = NULL;
     free(op->splices);

@@ -1,5 +1,6 @@
 /* The write operation shared by the interactions: preparation checks, versions, If-Match,
- * versioned delete, revival, identifier tokens and conditional matching. */
+ * versioned delete, revival, index rows (identifier tokens, _lastUpdated, references the unit
+ * decides, rows that outlive a detached resource) and conditional matching. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +29,23 @@ static void done(struct rest_op *op)
 {
     json_object_put(op->resource);
     rest_op_clear(op);
+}
+
+static size_t count_rows(const struct rest_op *op, enum store_ix_kind kind, const char *param)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < op->ix.n; i++)
+        n += op->ix.rows[i].kind == kind && !strcmp(op->ix.rows[i].param, param);
+    return n;
+}
+
+static const struct store_ix *find_row(const struct rest_op *op, enum store_ix_kind kind,
+                                       const char *param)
+{
+    for (size_t i = 0; i < op->ix.n; i++)
+        if (op->ix.rows[i].kind == kind && !strcmp(op->ix.rows[i].param, param))
+            return &op->ix.rows[i];
+    return NULL;
 }
 
 static void create_assigns_id(void **state)
@@ -147,7 +165,8 @@ static void tokens_and_conditions(void **state)
                        "\"value\":\"1\"},{\"system\":\"s\",\"value\":\"1\"},{\"value\":\"2\"},"
                        "{\"system\":\"only-system\"}]}";
     assert_int_equal(write_op(f, REST_POST, "Patient", NULL, body, &op, &fail), RG_OK);
-    assert_int_equal(op.ntokens, 2); /* duplicates and value-less identifiers are not indexed */
+    /* duplicates and value-less identifiers are not indexed */
+    assert_int_equal(count_rows(&op, STORE_IX_TOKEN, "identifier"), 2);
     char first[STORE_ID_MAX];
     memcpy(first, op.id, sizeof first);
     done(&op);
@@ -183,6 +202,47 @@ static void tokens_and_conditions(void **state)
     done(&op);
 }
 
+static void index_rows(void **state)
+{
+    (void)state;
+    struct rest_op op;
+    struct rg_fail fail;
+    memset(&op, 0, sizeof op);
+    memset(&fail, 0, sizeof fail);
+    op.method = REST_POST;
+    snprintf(op.type, sizeof op.type, "Observation");
+    op.resource = parse("{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{"
+                        "\"text\":\"x\"},\"meta\":{\"lastUpdated\":\"2001-01-01T00:00:00Z\"},"
+                        "\"subject\":{\"reference\":\"Patient?identifier=s|1\"},"
+                        "\"performer\":[{\"reference\":\"Practitioner/pr1\"}]}");
+    /* The Bundle engine marks a reference the unit decides; the rows follow it once known. */
+    rest_ref_set_fix(jsonx_get(op.resource, "subject"), "Patient", 0);
+    op.late_compartment = true;
+    assert_int_equal(rest_op_prepare(&op, &fail), RG_OK);
+    const struct store_ix *d = find_row(&op, STORE_IX_DATE, "_lastUpdated");
+    assert_non_null(d); /* this version's instant, not the body's */
+    int64_t lo, hi;
+    assert_true(search_date_range(op.last_updated, strlen(op.last_updated), &lo, &hi));
+    assert_int_equal(d->lo, lo);
+    assert_string_equal(find_row(&op, STORE_IX_REF, "patient")->ref_type, "Patient");
+    assert_int_equal(op.nixfix, 2); /* subject and patient */
+    rest_op_fix_ref(&op, 0, "Patient", "p9");
+    assert_string_equal(find_row(&op, STORE_IX_REF, "subject")->ref_id, "p9");
+    assert_string_equal(find_row(&op, STORE_IX_REF, "patient")->ref_id, "p9");
+    assert_string_equal(find_row(&op, STORE_IX_REF, "performer")->ref_id, "pr1");
+    /* Detached, the resource may go: the rows own their strings. */
+    json_object *tree = op.resource, *holder = jsonx_get(tree, "subject");
+    assert_int_equal(rest_op_detach(&op, &holder, 1, &fail), RG_OK);
+    assert_null(op.resource);
+    json_object_put(tree);
+    size_t n = op.ix.n;
+    assert_true(n > 4);
+    assert_string_equal(find_row(&op, STORE_IX_TOKEN, "status")->code, "final");
+    assert_string_equal(find_row(&op, STORE_IX_STRING, "code:text")->exact, "x");
+    rest_op_clear(&op);
+    assert_int_equal(op.ix.n, 0);
+}
+
 static void compartment_from_subject(void **state)
 {
     struct fx *f = *state;
@@ -211,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(versions_delete_revive, setup, teardown),
         cmocka_unit_test_setup_teardown(tokens_and_conditions, setup, teardown),
         cmocka_unit_test_setup_teardown(compartment_from_subject, setup, teardown),
+        cmocka_unit_test_setup_teardown(index_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
