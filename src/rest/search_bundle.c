@@ -119,6 +119,16 @@ static bool entry(struct buf *out, const struct rest_ctx *rc, const struct searc
     return true;
 }
 
+/* A warning the client should see (search.mode outcome), e.g. includes cut short. */
+static void outcome_entry(struct buf *out, const char *text, bool first)
+{
+    buf_append_str(out, first ? "{" : ",{");
+    buf_append_str(out, "\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{"
+                        "\"severity\":\"warning\",\"code\":\"too-costly\",\"diagnostics\":");
+    json_str(out, text);
+    buf_append_str(out, "}]},\"search\":{\"mode\":\"outcome\"}}");
+}
+
 static void pretty(struct http_reply *rep)
 {
     enum jsonx_err je;
@@ -146,10 +156,11 @@ void search_bundle_reply(struct rest_ctx *rc, const struct search *s, const stru
     buf_printf(out, ",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"searchset\"", now);
     if (r->has_total) buf_printf(out, ",\"total\":%lld", (long long)r->total);
     links(out, rc, s, r, l);
-    if (r->n) {
+    if (r->n || r->includes_cut) {
         buf_append_str(out, ",\"entry\":[");
         for (size_t i = 0; i < r->n; i++)
             if (!entry(out, rc, s, &r->hits[i], i == 0)) goto fail;
+        if (r->includes_cut) outcome_entry(out, r->includes_cut, r->n == 0);
         buf_append_char(out, ']');
     }
     buf_append_char(out, '}');

@@ -17,9 +17,11 @@ struct inc_ctx {
     bool outside_patient_compartment;
 };
 
-static bool included_full(const struct search_result *r)
+static bool included_full(struct search_result *r)
 {
-    return r->n - r->nmatch >= SEARCH_INCLUDED_MAX;
+    if (r->n - r->nmatch < SEARCH_INCLUDED_MAX) return false;
+    r->includes_cut = "includes stopped at 5000 resources";
+    return true;
 }
 
 static int add_include(void *ctx, const struct store_row *row)
@@ -124,5 +126,10 @@ enum rg_err search_includes_run(struct rest_ctx *rc, const struct search *s,
         from = to;
         to = r->n;
     }
+    if (from < to && !r->includes_cut)
+        for (size_t k = 0; k < s->nincludes; k++)
+            if (s->includes[k].iterate)
+                r->includes_cut = ":iterate stopped after 4 rounds; what the last round "
+                                  "added was not followed further";
     return RG_OK;
 }

@@ -36,6 +36,8 @@ struct search_result {
     int64_t total;           /* valid when has_total */
     bool has_total;
     bool nomem;
+    const char
+        *includes_cut; /* why includes stopped short (reported as an outcome entry), or NULL */
 };
 
 int search_result_init(struct search_result *r);

@@ -278,13 +278,37 @@ static void bundle_empty(void **state)
     free(s);
 }
 
+static void bundle_outcome_when_includes_cut(void **state)
+{
+    (void)state;
+    struct search *s = new_search();
+    s->q.count = 10;
+    struct search_result r;
+    assert_int_equal(search_result_init(&r), 0);
+    add_hit(&r, "Patient", "p1", patient, false);
+    r.includes_cut = "includes \"cut\"";
+    json_object *b = bundle(s, &r, NULL, false);
+    json_object *entries = jsonx_get(b, "entry");
+    assert_int_equal(json_object_array_length(entries), 2);
+    json_object *e = json_object_array_get_idx(entries, 1);
+    assert_string_equal(jsonx_get_str(jsonx_get(e, "search"), "mode"), "outcome");
+    json_object *oo = jsonx_get(e, "resource");
+    assert_string_equal(jsonx_get_str(oo, "resourceType"), "OperationOutcome");
+    assert_string_equal(
+        jsonx_get_str(json_object_array_get_idx(jsonx_get(oo, "issue"), 0), "diagnostics"),
+        "includes \"cut\"");
+    json_object_put(b);
+    search_result_free(&r);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(no_view_is_byte_exact), cmocka_unit_test(summary_true),
         cmocka_unit_test(summary_data_and_text), cmocka_unit_test(elements),
         cmocka_unit_test(bad_stored_text_fails), cmocka_unit_test(bundle_entries_and_links),
-        cmocka_unit_test(bundle_empty),
+        cmocka_unit_test(bundle_empty),          cmocka_unit_test(bundle_outcome_when_includes_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
