@@ -156,7 +156,7 @@ static const char *run_q(struct store *s, const struct store_search_q *q, int64_
 }
 
 /* One clause over type with count 100. */
-static const char *one(struct store *s, const char *type, const struct store_clause *c)
+static inline const char *one(struct store *s, const char *type, const struct store_clause *c)
 {
     struct store_search_q q = {.type = type, .clauses = c, .nclauses = 1, .count = 100};
     return run_q(s, &q, NULL, NULL);
