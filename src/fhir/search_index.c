@@ -9,14 +9,19 @@
 #include "fhir/search_index_internal.h"
 #include "util/log.h"
 
-#define CHUNK_MIN 8192
+/* Arena chunks start small (a Bundle keeps every entry's rows until its unit runs) and double. */
+#define CHUNK_FIRST 2048
+#define CHUNK_MAX   65536
 
 /* ---- arena: chunks, each starting with a pointer to the previous one ---- */
 
 static char *arena_copy(struct search_rows *r, const char *s, size_t n)
 {
     if (!r->arena || r->arena_len + n + 1 > r->arena_cap) {
-        size_t cap = n + 1 > CHUNK_MIN ? n + 1 : CHUNK_MIN;
+        size_t cap = !r->arena                  ? CHUNK_FIRST
+                     : r->arena_cap < CHUNK_MAX ? r->arena_cap * 2
+                                                : CHUNK_MAX;
+        if (cap < n + 1) cap = n + 1;
         char *chunk = malloc(sizeof(char *) + cap);
         if (!chunk) return NULL;
         memcpy(chunk, &r->arena, sizeof(char *));
@@ -251,6 +256,13 @@ int search_index_extract(const char *type, json_object *resource, struct search_
             log_client("search index: %s: more than %d rows, the rest from %s on not indexed", type,
                        SEARCH_IX_ROWS_MAX, sps[k].code);
             break;
+        }
+    }
+    if (out->n && out->n < out->cap) { /* give back the slack of the doubling */
+        struct store_ix *p = realloc(out->rows, out->n * sizeof(*p));
+        if (p) {
+            out->rows = p;
+            out->cap = out->n;
         }
     }
     return 0;
