@@ -1,7 +1,9 @@
 /* Navigation over FHIR JSON with the generated R4 model: member lookup, choice elements
  * (`value` finds `valueQuantity`), type names of what is found, and type tests. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fhir/fhirpath/fp_internal.h"
@@ -290,6 +292,35 @@ static const char *const parents[][2] = {
     {"SimpleQuantity", "Quantity"},
 };
 
+/* The model's node names (resources, datatypes, nested elements) sorted once, so the type check
+ * of every ofType/is/as call is a binary search and not a scan of several hundred names. */
+static const char **node_names;
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void sort_node_names(void)
+{
+    const char **v = malloc(fhir_gen_node_count * sizeof *v);
+    if (!v) return; /* known_node falls back to the scan */
+    for (size_t k = 0; k < fhir_gen_node_count; k++) v[k] = fhir_gen_nodes[k].path;
+    qsort(v, fhir_gen_node_count, sizeof *v, cmp_name);
+    node_names = v;
+}
+
+static bool known_node(const char *type)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sort_node_names);
+    if (node_names)
+        return bsearch(&type, node_names, fhir_gen_node_count, sizeof *node_names, cmp_name);
+    for (size_t k = 0; k < fhir_gen_node_count; k++)
+        if (!strcmp(fhir_gen_nodes[k].path, type)) return true;
+    return false;
+}
+
 bool fp_known_type(const char *type)
 {
     if (!strncmp(type, "System.", 7))
@@ -303,9 +334,7 @@ bool fp_known_type(const char *type)
     if (!strcmp(type, "Resource") || !strcmp(type, "DomainResource") ||
         !strcmp(type, "BackboneElement") || !strcmp(type, "Element"))
         return true;
-    for (size_t k = 0; k < fhir_gen_node_count; k++)
-        if (!strcmp(fhir_gen_nodes[k].path, type)) return true;
-    return false;
+    return known_node(type);
 }
 
 static bool is_type(const struct fp_item *it, const char *type, bool sub);
