@@ -1,17 +1,117 @@
 /* GET Patient/[id]/$everything: every current resource in the Patient's compartment (the Patient
  * itself included), paged with _count and _offset like a search, and on each page the resources
  * outside the compartment that the page refers to (Practitioner, Organization, Medication ...) as
- * includes. 404 when there is no such Patient, 410 when it was deleted. */
+ * includes. _since keeps what changed at or after an instant, _type one resource type. 404 when
+ * there is no such Patient, 410 when it was deleted. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "fhir/model.h"
+#include "fhir/search_index.h"
 #include "rest/search_run.h"
+
+/* The operation's own parameters, which the search parser (of no type) does not know. */
+struct everything_args {
+    const char *since, *type;
+    int64_t since_lo, since_hi;
+    char extra[1024]; /* canonical _since/_type for the links */
+};
+
+/* Query-encodes s onto out (RFC 3986 unreserved and ':' kept). False when it does not fit. */
+static bool qenc(char *out, size_t cap, size_t *len, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '.' || c == '_' || c == '~' || c == ':';
+        if (*len + 4 >= cap) return false;
+        if (plain) {
+            out[(*len)++] = (char)c;
+        } else {
+            out[(*len)++] = '%';
+            out[(*len)++] = hex[c >> 4];
+            out[(*len)++] = hex[c & 15];
+        }
+    }
+    out[*len] = '\0';
+    return true;
+}
+
+static bool extra_append(struct everything_args *a, size_t *len, const char *name,
+                         const char *value)
+{
+    size_t n = strlen(name);
+    if (*len + n + 2 >= sizeof a->extra) return false;
+    if (*len) a->extra[(*len)++] = '&';
+    memcpy(a->extra + *len, name, n);
+    *len += n;
+    a->extra[(*len)++] = '=';
+    return qenc(a->extra, sizeof a->extra, len, value);
+}
+
+/* Takes _since and _type out of the request's parameters into a; the rest go to params. False
+ * after replying to a malformed one. */
+static bool split_args(struct http_request *req, struct http_reply *rep, struct everything_args *a,
+                       struct http_param *params, size_t *n)
+{
+    *n = 0;
+    for (size_t i = 0; i < req->nparams; i++) {
+        const char *name = req->params[i].name, *v = req->params[i].value;
+        if (!strcmp(name, "_since") && v[0]) {
+            if (!search_date_range(v, strlen(v), &a->since_lo, &a->since_hi)) {
+                http_reply_error(rep, RG_E_BAD_PARAM,
+                                 "_since must be an instant, e.g. 2024-01-01T00:00:00Z");
+                return false;
+            }
+            a->since = v;
+        } else if (!strcmp(name, "_type") && v[0]) {
+            if (strchr(v, ',')) {
+                http_reply_error(rep, RG_E_BAD_QUERY,
+                                 "$everything takes one _type; search the compartment per type");
+                return false;
+            }
+            if (!rest_check_type(rep, v)) return false;
+            a->type = v;
+        } else {
+            params[(*n)++] = req->params[i];
+        }
+    }
+    size_t len = 0;
+    if ((a->since && !extra_append(a, &len, "_since", a->since)) ||
+        (a->type && !extra_append(a, &len, "_type", a->type))) {
+        http_reply_error(rep, RG_E_TOO_MANY, "_since or _type longer than allowed");
+        return false;
+    }
+    return true;
+}
+
+/* _since as a clause: the search of no type has no clauses of its own, so this is the only one.
+ * _lastUpdated is indexed for every resource type. */
+static void add_since(struct search *s, const struct everything_args *a)
+{
+    s->values[0] = (struct store_value){.cmp = STORE_GE, .lo = a->since_lo, .hi = a->since_hi};
+    s->clauses[0] = (struct store_clause){.kind = STORE_Q_IX,
+                                          .ix_kind = STORE_IX_DATE,
+                                          .param = "_lastUpdated",
+                                          .values = &s->values[0],
+                                          .nvalues = 1};
+    s->nclauses = 1;
+    s->nvalues = 1;
+    s->q.clauses = s->clauses;
+    s->q.nclauses = 1;
+}
 
 void rest_h_everything(struct http_request *req, struct http_reply *rep)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
     const char *id = req->args[0];
     if (!rest_check_id(rep, id)) return;
+    struct http_param params[HTTP_MAX_PARAMS];
+    size_t n = 0;
+    struct everything_args a = {0};
+    if (!split_args(req, rep, &a, params, &n)) return;
     struct store_row row = {0};
     enum store_rc src = rc->store->ops->read(rc->store, "Patient", id, &row);
     bool deleted = row.deleted;
@@ -27,13 +127,14 @@ void rest_h_everything(struct http_request *req, struct http_reply *rep)
         rest_reply_fail(rep, &f);
         return;
     }
-    struct search *s = search_parse_request(req, rep, NULL, req->params, req->nparams);
+    struct search *s = search_parse_request(req, rep, NULL, params, n);
     if (!s) return;
-    s->q.type = NULL;
+    if (a.since && s->nclauses == 0) add_since(s, &a);
+    s->q.type = a.type;
     s->q.compartment = id;
     char path[STORE_ID_MAX + 32];
     snprintf(path, sizeof path, "Patient/%s/$everything", id);
-    struct search_links links = {.path = path};
+    struct search_links links = {.path = path, .extra_query = a.extra};
     search_answer(req, rep, s, &links, true);
     free(s);
 }
