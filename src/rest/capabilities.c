@@ -138,6 +138,7 @@ static json_object *build(const struct rest_ctx *rc)
         json_object_array_add(sys, code_obj("batch"));
     }
     if (has_route("history-system")) json_object_array_add(sys, code_obj("history-system"));
+    if (has_route("search-system")) json_object_array_add(sys, code_obj("search-system"));
     json_object_object_add(rest, "interaction", sys);
     json_object *rests = json_object_new_array();
     json_object_array_add(rests, rest);

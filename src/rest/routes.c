@@ -13,6 +13,7 @@ static const struct http_route routes[] = {
     ROUTE("GET", "/fhir/metadata", rest_h_metadata, HTTP_BODY_NONE, "capabilities"),
     ROUTE("GET", "/fhir/_history", rest_h_history_system, HTTP_BODY_NONE, "history-system"),
     ROUTE("POST", "/fhir", rest_h_bundle, HTTP_BODY_RAW, "transaction"), /* parsed per entry */
+    ROUTE("GET", "/fhir", rest_h_search_system, HTTP_BODY_NONE, "search-system"),
     ROUTE("GET", "/fhir/{type}/_history", rest_h_history_type, HTTP_BODY_NONE, "history-type"),
     ROUTE("POST", "/fhir/{type}/_search", rest_h_search_post, HTTP_BODY_FORM, "search-type-post"),
     ROUTE("GET", "/fhir/Observation/$lastn", rest_h_lastn, HTTP_BODY_NONE, "lastn"),

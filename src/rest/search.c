@@ -197,3 +197,38 @@ void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
     search_answer(req, rep, s, &links, false);
     free(s);
 }
+
+/* GET [base]?_type=X&...: a search of the whole server. The store searches one type (or one
+ * compartment) at a time, so one _type is required; several would need their pages merged. */
+void rest_h_search_system(struct http_request *req, struct http_reply *rep)
+{
+    struct http_param params[HTTP_MAX_PARAMS];
+    size_t n = 0;
+    const char *type = NULL;
+    for (size_t i = 0; i < req->nparams; i++) {
+        if (strcmp(req->params[i].name, "_type") != 0) {
+            params[n++] = req->params[i];
+            continue;
+        }
+        if (type || strchr(req->params[i].value, ',')) {
+            http_reply_error(rep, RG_E_BAD_QUERY,
+                             "a search of the whole server takes one _type; search per type");
+            return;
+        }
+        type = req->params[i].value;
+    }
+    if (!type || !type[0]) {
+        http_reply_error(rep, RG_E_BAD_QUERY,
+                         "a search of the whole server needs _type (one resource type)");
+        return;
+    }
+    if (!rest_check_type(rep, type)) return;
+    struct search *s = search_parse_request(req, rep, type, params, n);
+    if (!s) return;
+    s->q.type = type;
+    char extra[STORE_TYPE_MAX + 8];
+    snprintf(extra, sizeof extra, "_type=%s", type);
+    struct search_links links = {.path = "", .extra_query = extra};
+    search_answer(req, rep, s, &links, false);
+    free(s);
+}

@@ -40,12 +40,13 @@ static bool query_has(const char *q, const char *name)
     return false;
 }
 
-/* base/path?extra&self_query[&_count=n][&_offset=n] */
+/* base/path?extra&self_query[&_count=n][&_offset=n] (base?... for an empty path) */
 static void link_url(struct buf *b, const struct rest_ctx *rc, const struct search *s,
                      const struct search_links *l, bool with_count, size_t offset)
 {
     buf_reset(b);
-    buf_printf(b, "%s/%s", rc->base_url, l->path);
+    buf_append_str(b, rc->base_url);
+    if (l->path[0]) buf_printf(b, "/%s", l->path);
     char sep = '?';
     if (l->extra_query && l->extra_query[0]) {
         buf_printf(b, "%c%s", sep, l->extra_query);

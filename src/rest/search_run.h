@@ -74,8 +74,8 @@ int search_view_append(const struct search *s, const char *type, bool match, con
                        size_t len, struct buf *out);
 
 /* Where the answer's links point, relative to the base: "Patient", "Patient/1/Observation",
- * "Patient/1/$everything", "Observation/$lastn"; extra_query (may be NULL) is a canonical
- * "name=value" pair the parser did not see (max= of $lastn), put first. */
+ * "Patient/1/$everything", "Observation/$lastn", "" (the base itself); extra_query (may be NULL) is
+ * a canonical "name=value" pair the parser did not see (max= of $lastn), put first. */
 struct search_links {
     const char *path;
     const char *extra_query;
@@ -98,6 +98,7 @@ struct search *search_parse_request(struct http_request *req, struct http_reply 
 
 /* ---- Handlers (routes.c) ---- */
 void rest_h_search_type(struct http_request *req, struct http_reply *rep);
+void rest_h_search_system(struct http_request *req, struct http_reply *rep);
 void rest_h_search_post(struct http_request *req, struct http_reply *rep);
 void rest_h_search_compartment(struct http_request *req, struct http_reply *rep);
 void rest_h_lastn(struct http_request *req, struct http_reply *rep);
