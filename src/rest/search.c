@@ -183,13 +183,16 @@ void rest_h_search_post(struct http_request *req, struct http_reply *rep)
     search_type(req, rep);
 }
 
+/* GET Patient/[id]/[type], and Patient/[id]/(asterisk) for every type in the compartment (then only
+ * the result parameters apply: no search parameter is common to all types). */
 void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
 {
     const char *id = req->args[0], *type = req->args[1];
-    if (!rest_check_id(rep, id) || !rest_check_type(rep, type)) return;
-    struct search *s = search_parse_request(req, rep, type, req->params, req->nparams);
+    bool all = !strcmp(type, "*");
+    if (!rest_check_id(rep, id) || (!all && !rest_check_type(rep, type))) return;
+    struct search *s = search_parse_request(req, rep, all ? NULL : type, req->params, req->nparams);
     if (!s) return;
-    s->q.type = type;
+    s->q.type = all ? NULL : type;
     s->q.compartment = id;
     char path[STORE_ID_MAX + STORE_TYPE_MAX + 16];
     snprintf(path, sizeof path, "Patient/%s/%s", id, type);
