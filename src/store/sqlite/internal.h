@@ -51,9 +51,19 @@ enum store_sq_stmt {
     SQ_STMT_COUNT
 };
 
+/* Statements whose text is built per call (search): the most recently used ones, by text. */
+#define SQ_CACHE_MAX 16
+struct store_sq_cached {
+    char *sql;
+    sqlite3_stmt *st;
+    uint64_t used;
+};
+
 struct store_sq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_STMT_COUNT];
+    struct store_sq_cached cache[SQ_CACHE_MAX];
+    uint64_t cache_clock;
     struct store_sq_conn *next; /* in the reader pool */
 };
 
@@ -120,6 +130,14 @@ void store_sq_readers_close(struct store_sqlite *s);
 enum store_rc store_sq_fail(sqlite3 *db, int rc, const char *what);
 /* Binds a NUL-terminated string without copying (the caller keeps it alive until reset). */
 int store_sq_bind_text(sqlite3_stmt *st, int col, const char *text);
+
+/* ---- stmt_cache.c ---- */
+/* The statement of sql (len bytes), from the connection's LRU of built statements or prepared and
+ * added to it (evicting the least recently used). NULL (logged) on failure. The caller resets it
+ * and clears its bindings when done. */
+sqlite3_stmt *store_sq_cached_stmt(struct store_sq_conn *c, const char *sql, size_t len);
+/* Finalizes the LRU's statements (on close). */
+void store_sq_cache_clear(struct store_sq_conn *c);
 
 /* ---- row.c ---- */
 /* Fills out from the current result row laid out as: type, id, version, seq, last_updated, deleted,

@@ -1,13 +1,20 @@
 /* search: the op. Builds the statements (search_query.c), runs the count and the page in one read
  * transaction so they agree, and streams the page's rows (json straight out of SQLite's buffer,
- * as scan does). Statements are prepared per call: their text depends on the query's shape, and
- * preparing one costs tens of microseconds against a query's hundreds (docs/store.md). */
+ * as scan does). The statements come from the connection's LRU by text (stmt_cache.c): the text
+ * depends only on the query's shape, so repeated kinds of search skip the prepare. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/sqlite/search_sql.h"
 #include "util/log.h"
+
+/* A cached statement goes back clean: its text bindings point into the builder, freed next. */
+static void done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
 
 static int64_t now_us(void)
 {
@@ -19,12 +26,12 @@ static int64_t now_us(void)
 static sqlite3_stmt *prepare(struct store_sq_conn *c, const struct sq_build *b,
                              const struct buf *sql)
 {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql->data, (int)sql->len, &st, NULL);
-    if (rc == SQLITE_OK) rc = sq_bind_all(b, st);
+    sqlite3_stmt *st = store_sq_cached_stmt(c, sql->data, sql->len);
+    if (!st) return NULL;
+    int rc = sq_bind_all(b, st);
     if (rc != SQLITE_OK) {
-        log_bug("store: search [%s]: %s", sql->data, sqlite3_errmsg(c->db));
-        sqlite3_finalize(st);
+        log_bug("store: search [%s]: bind: %s", sql->data, sqlite3_errmsg(c->db));
+        done(st);
         return NULL;
     }
     return st;
@@ -41,7 +48,7 @@ static enum store_rc run_count(struct store_sq_conn *c, const struct sq_build *b
         *total = sqlite3_column_int64(st, 0);
     else
         ret = store_sq_fail(c->db, rc, "search count");
-    sqlite3_finalize(st);
+    done(st);
     return ret;
 }
 
@@ -70,7 +77,7 @@ static enum store_rc run_page(struct store_sq_conn *c, const struct sq_build *b,
         row.json_len = (size_t)sqlite3_column_bytes(st, 6);
         if (cb(ctx, &row)) break;
     }
-    sqlite3_finalize(st);
+    done(st);
     return ret;
 }
 
@@ -111,11 +118,11 @@ enum store_rc store_sq_search(struct store *base, const struct store_search_q *q
     bool want_total = q->want_total && total;
     if (!q->count && !want_total) return STORE_OK;
     struct sq_build *b = malloc(sizeof *b);
-    if (!b || sq_build_init(b)) {
-        free(b);
+    if (!b) {
         log_bug("store: search: out of memory");
         return STORE_HARD;
     }
+    sq_build_init(b);
     b->now_us = now_us();
     struct buf page, count;
     buf_init(&page, SQ_SQL_MAX);

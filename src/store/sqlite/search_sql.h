@@ -28,15 +28,22 @@ struct sq_bind {
     double d;
 };
 
+/* A piece of the arena; pieces never move once handed out. */
+struct sq_chunk {
+    struct sq_chunk *next;
+    size_t len, cap;
+    char data[];
+};
+
 struct sq_build {
     struct buf sql;
-    struct sq_bind binds[SQ_BINDS_MAX];
-    int nbinds;
-    char *arena;
-    size_t arena_len;
-    int alias;      /* next table alias number, so nested subqueries never clash */
-    int64_t now_us; /* for the ap prefix on dates */
-    bool failed;    /* a cap was hit or a clause was malformed */
+    struct sq_bind *binds; /* grown as needed, up to SQ_BINDS_MAX */
+    int nbinds, cap_binds;
+    struct sq_chunk *arena;
+    size_t arena_len; /* over every chunk, capped by SQ_ARENA_MAX */
+    int alias;        /* next table alias number, so nested subqueries never clash */
+    int64_t now_us;   /* for the ap prefix on dates */
+    bool failed;      /* a cap was hit or a clause was malformed */
 };
 
 /* What a clause is checked against: SQL expressions naming the candidate resource's current
@@ -48,7 +55,9 @@ struct sq_cand {
 };
 
 /* ---- search_build.c: primitives ---- */
-int sq_build_init(struct sq_build *b);
+/* Small until used: a typical query allocates a few KiB (a 256 KiB builder cost a fresh mmap and
+ * its page faults per search, 60 us). */
+void sq_build_init(struct sq_build *b);
 void sq_build_free(struct sq_build *b);
 void sq_emit(struct sq_build *b, const char *text);
 __attribute__((format(printf, 2, 3))) void sq_emitf(struct sq_build *b, const char *fmt, ...);
