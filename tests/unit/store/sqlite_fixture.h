@@ -17,7 +17,7 @@ struct fixture {
     struct store *s;
 };
 
-static struct store *fixture_open(struct fixture *f, bool durable)
+static inline struct store *fixture_open(struct fixture *f, bool durable)
 {
     struct store_config cfg;
     store_config_defaults(&cfg, f->path);
@@ -28,7 +28,7 @@ static struct store *fixture_open(struct fixture *f, bool durable)
     return s;
 }
 
-static int fixture_setup(void **state)
+static inline int fixture_setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     if (!f) return -1;
@@ -41,7 +41,7 @@ static int fixture_setup(void **state)
     return 0;
 }
 
-static int fixture_teardown(void **state)
+static inline int fixture_teardown(void **state)
 {
     struct fixture *f = *state;
     if (f->s) f->s->ops->close(f->s);
