@@ -94,6 +94,11 @@ static void links(struct buf *out, const struct rest_ctx *rc, const struct searc
             link_url(&url, rc, s, l, true, off + count);
             add_link(out, &first, "next", &url);
         }
+        /* last needs the number of matches, so only when the total is known. */
+        if (r->has_total && r->total > 0) {
+            link_url(&url, rc, s, l, true, (size_t)(r->total - 1) / count * count);
+            add_link(out, &first, "last", &url);
+        }
     }
     buf_append_char(out, ']');
     buf_free(&url);

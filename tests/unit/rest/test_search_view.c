@@ -255,6 +255,14 @@ static void bundle_entries_and_links(void **state)
     assert_null(link_url(b, "previous"));
     assert_string_equal(link_url(b, "self"), "http://h/fhir/Observation?max=3&_count=2");
     assert_string_equal(link_url(b, "first"), "http://h/fhir/Observation?max=3&_count=2");
+    assert_string_equal(link_url(b, "last"), "http://h/fhir/Observation?max=3&_count=2");
+    json_object_put(b);
+
+    /* A known total of 5 in pages of 2: the last page starts at 4. */
+    r.total = 5;
+    r.more = true;
+    b = bundle(s, &r, NULL, false);
+    assert_string_equal(link_url(b, "last"), "http://h/fhir/Observation?_count=2&_offset=4");
     json_object_put(b);
 
     search_result_free(&r);
@@ -272,6 +280,7 @@ static void bundle_empty(void **state)
     json_object *b = bundle(s, &r, NULL, false);
     assert_null(jsonx_get(b, "entry"));
     assert_int_equal(json_object_get_int(jsonx_get(b, "total")), 0);
+    assert_null(link_url(b, "last"));
     assert_string_equal(link_url(b, "self"), "http://h/fhir/Observation");
     json_object_put(b);
     search_result_free(&r);
