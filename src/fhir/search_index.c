@@ -83,12 +83,48 @@ static bool own(struct search_rows *r, const char **s)
     return *s != NULL;
 }
 
+/* FNV-1a over a row's fields, so duplicates are looked for among rows of equal hash only. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    return s ? hash_bytes(h, s, strlen(s) + 1) : hash_bytes(h, "\xff", 1);
+}
+
+static uint64_t row_hash(const struct store_ix *r)
+{
+    uint64_t h = 14695981039346656037ULL;
+    int64_t ints[] = {r->kind, r->v_kind, r->lo, r->hi, r->v_lo, r->v_hi};
+    double nums[] = {r->num, r->canon, r->v_num, r->v_canon};
+    h = hash_bytes(h, ints, sizeof ints);
+    h = hash_bytes(h, nums, sizeof nums);
+    const char *strs[] = {r->param,    r->text,     r->exact,  r->system,
+                          r->code,     r->ref_type, r->ref_id, r->canon_code,
+                          r->v_system, r->v_code,   r->v_text, r->v_canon_code};
+    for (size_t k = 0; k < sizeof strs / sizeof *strs; k++) h = hash_str(h, strs[k]);
+    return h;
+}
+
 bool ix_add(struct ix_ctx *x, const struct store_ix *row)
 {
     struct search_rows *r = x->rows;
+    uint64_t h = row_hash(row);
     for (size_t k = x->param_start; k < r->n; k++)
-        if (same_row(&r->rows[k], row)) return true;
+        if (x->hashes[k - x->param_start] == h && same_row(&r->rows[k], row)) return true;
     if (r->n >= SEARCH_IX_ROWS_MAX) return true; /* counted and logged by the caller */
+    size_t nh = r->n - x->param_start;
+    if (nh == x->cap_hashes) {
+        size_t cap = x->cap_hashes ? x->cap_hashes * 2 : 16;
+        uint64_t *p = realloc(x->hashes, cap * sizeof(*p));
+        if (!p) return !(x->oom = true);
+        x->hashes = p;
+        x->cap_hashes = cap;
+    }
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 32;
         struct store_ix *p = realloc(r->rows, cap * sizeof(*p));
@@ -104,6 +140,7 @@ bool ix_add(struct ix_ctx *x, const struct store_ix *row)
         !own(r, &c.v_canon_code))
         return !(x->oom = true);
     r->rows[r->n++] = c;
+    x->hashes[nh] = h;
     return true;
 }
 
@@ -171,6 +208,7 @@ static int component_rows(struct ix_ctx *x, json_object *res, const struct fhirp
     for (size_t j = 0; j < fhirpath_result_count(v) && !cx.oom; j++)
         ix_item_rows(&cx, x->sp->components[k].type, v, j);
     fhirpath_result_free(v);
+    free(cx.hashes);
     if (cx.oom) return -1;
     return 0;
 }
@@ -212,9 +250,49 @@ static bool skipped(const struct searchparam *sp)
     return sp->sp_type == SP_SPECIAL || strcmp(sp->code, "_id") == 0;
 }
 
+static bool ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+/* Whether the resource has member name, or a choice variant of it (name + a type: "effective" ->
+ * "effectiveDateTime"). */
+static bool has_member(json_object *res, const char *name, size_t len)
+{
+    json_object_object_foreach(res, key, val)
+    {
+        (void)val;
+        if (strncmp(key, name, len) == 0 &&
+            (key[len] == '\0' || (key[len] >= 'A' && key[len] <= 'Z')))
+            return true;
+    }
+    return false;
+}
+
+/* Most parameters of a type find nothing in a given resource, and evaluating them is most of
+ * the cost of extraction. An expression whose every path starts "<Type>.<member>" (the
+ * generated table's form) finds nothing when the resource has none of those members; anything
+ * else (a bare "<Type>", another root) is evaluated. */
+static bool may_find_values(const char *type, const char *expr, json_object *res)
+{
+    size_t tl = strlen(type);
+    bool rooted = false;
+    for (const char *p = expr; (p = strstr(p, type)) != NULL; p += tl) {
+        if ((p > expr && (ident_char(p[-1]) || p[-1] == '.')) || ident_char(p[tl])) continue;
+        if (p[tl] != '.') return true;
+        const char *name = p + tl + 1;
+        size_t n = 0;
+        while (ident_char(name[n])) n++;
+        if (n == 0 || has_member(res, name, n)) return true;
+        rooted = true;
+    }
+    return !rooted || strchr(expr, '%') != NULL;
+}
+
 static int extract_param(json_object *res, const struct searchparam *sp, struct search_rows *out,
                          char *err, size_t err_len)
 {
+    if (!may_find_values(sp->type, sp->expression, res)) return 0;
     const struct fhirpath_expr *e = searchparam_expr(sp);
     if (!e) return 0; /* does not compile: a unit test rules this out */
     char msg[200] = "";
@@ -234,6 +312,7 @@ static int extract_param(json_object *res, const struct searchparam *sp, struct 
             ix_item_rows(&x, sp->sp_type, r, i);
     }
     fhirpath_result_free(r);
+    free(x.hashes);
     if (x.oom) {
         if (err && err_len) snprintf(err, err_len, "out of memory indexing %s", sp->code);
         return -1;

@@ -2,6 +2,8 @@
 #ifndef REGIE_FHIR_SEARCH_INDEX_INTERNAL_H
 #define REGIE_FHIR_SEARCH_INDEX_INTERNAL_H
 
+#include <stdint.h>
+
 #include "fhir/fhirpath/fhirpath.h"
 #include "fhir/search_index.h"
 #include "fhir/searchparam.h"
@@ -14,6 +16,8 @@ struct ix_ctx {
     size_t param_start;     /* the first row of this parameter: duplicates are looked for after */
     const char *text_param; /* "<code>:text", made on first use */
     const char *type_param; /* "<code>:of-type", made on first use */
+    uint64_t *hashes;       /* hash of each row from param_start: duplicates are found by these */
+    size_t cap_hashes;
     bool oom;
 };
 
