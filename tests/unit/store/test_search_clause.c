@@ -233,6 +233,36 @@ static void quantity(void **state)
     assert_string_equal(qty(s, STORE_GT, 1.25, 1.245, 1.255, true, "/s"), "o3");
 }
 
+static const char *num(struct store *s, enum store_cmp cmp, double v, double lo, double hi)
+{
+    struct store_value val = {.cmp = cmp, .num = v, .lo_num = lo, .hi_num = hi};
+    struct store_clause c = {.kind = STORE_Q_IX,
+                             .ix_kind = STORE_IX_NUMBER,
+                             .param = "probability",
+                             .values = &val,
+                             .nvalues = 1};
+    return one(s, "RiskAssessment", &c);
+}
+
+static void number(void **state)
+{
+    struct store *s = S(state);
+    assert_string_equal(num(s, STORE_EQ, 0.3, 0.25, 0.35), "r1"); /* "0.3": [0.25, 0.35) */
+    assert_string_equal(num(s, STORE_EQ, 0.30, 0.295, 0.305), "r1");
+    assert_string_equal(num(s, STORE_EQ, 0.31, 0.305, 0.315), "-");
+    assert_string_equal(num(s, STORE_EQ, 0.8, 0.75, 0.85), "r2"); /* 0.75 and 0.8: once */
+    assert_string_equal(num(s, STORE_NE, 0.3, 0.25, 0.35), "r2");
+    assert_string_equal(num(s, STORE_GT, 0.75, 0.745, 0.755), "r2"); /* its 0.8 row */
+    assert_string_equal(num(s, STORE_GT, 0.8, 0.75, 0.85), "-");
+    assert_string_equal(num(s, STORE_GE, 0.8, 0.75, 0.85), "r2");
+    assert_string_equal(num(s, STORE_LT, 0.75, 0.745, 0.755), "r1");
+    assert_string_equal(num(s, STORE_LE, 0.75, 0.745, 0.755), "r1,r2");
+    assert_string_equal(num(s, STORE_SA, 0.5, 0.45, 0.55), "r2");
+    assert_string_equal(num(s, STORE_EB, 0.5, 0.45, 0.55), "r1");
+    assert_string_equal(num(s, STORE_AP, 0.72, 0.715, 0.725), "r2"); /* 0.648..0.792 */
+    assert_string_equal(num(s, STORE_AP, 0.5, 0.45, 0.55), "-");
+}
+
 static const char *uri(struct store *s, enum store_match m, const char *text)
 {
     struct store_value v = {.text = text};
@@ -330,6 +360,7 @@ int main(void)
         cmocka_unit_test(has),
         cmocka_unit_test(dates),
         cmocka_unit_test(quantity),
+        cmocka_unit_test(number),
         cmocka_unit_test(uris),
         cmocka_unit_test(composite),
         cmocka_unit_test(missing_and_id),

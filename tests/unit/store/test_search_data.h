@@ -8,7 +8,8 @@
  *   Observation o2 (p1) loinc 8480-6, 120 mm[Hg], 2020-02-01
  *   Observation o3 (p2) loinc 8867-4, 80 /min, 2021-01-01
  *   Observation o4 (p2) loinc 8867-4, 0.5 g (500 mg written), 2021-06-01, performer -> absolute URL
- *   ValueSet vs1 url http://a.org/fhir/ValueSet/x, vs2 http://a.org/other */
+ *   ValueSet vs1 url http://a.org/fhir/ValueSet/x, vs2 http://a.org/other
+ *   RiskAssessment r1 probability 0.3, r2 0.75 and 0.8 */
 #ifndef REGIE_TESTS_STORE_SEARCH_DATA_H
 #define REGIE_TESTS_STORE_SEARCH_DATA_H
 
@@ -103,6 +104,9 @@ static int data_load(struct store *s)
                                    .text = "http://elsewhere.org/Practitioner/9"}};
     const struct store_ix vs1[] = {IX_U("url", "http://a.org/fhir/ValueSet/x")};
     const struct store_ix vs2[] = {IX_U("url", "http://a.org/other")};
+    const struct store_ix r1[] = {{.kind = STORE_IX_NUMBER, .param = "probability", .num = 0.3}};
+    const struct store_ix r2[] = {{.kind = STORE_IX_NUMBER, .param = "probability", .num = 0.75},
+                                  {.kind = STORE_IX_NUMBER, .param = "probability", .num = 0.8}};
 #define N(a) (sizeof a / sizeof *a)
     if (put_ix(s, "Patient", "p1", 1, "{\"id\":\"p1\"}", "p1", p1, N(p1)) != STORE_OK ||
         put_ix(s, "Patient", "p2", 1, "{\"id\":\"p2\"}", "p2", p2, N(p2)) != STORE_OK ||
@@ -112,7 +116,9 @@ static int data_load(struct store *s)
         put_ix(s, "Observation", "o3", 1, "{\"id\":\"o3\"}", "p2", o3, N(o3)) != STORE_OK ||
         put_ix(s, "Observation", "o4", 1, "{\"id\":\"o4\"}", "p2", o4, N(o4)) != STORE_OK ||
         put_ix(s, "ValueSet", "vs1", 1, "{}", NULL, vs1, N(vs1)) != STORE_OK ||
-        put_ix(s, "ValueSet", "vs2", 1, "{}", NULL, vs2, N(vs2)) != STORE_OK)
+        put_ix(s, "ValueSet", "vs2", 1, "{}", NULL, vs2, N(vs2)) != STORE_OK ||
+        put_ix(s, "RiskAssessment", "r1", 1, "{}", NULL, r1, N(r1)) != STORE_OK ||
+        put_ix(s, "RiskAssessment", "r2", 1, "{}", NULL, r2, N(r2)) != STORE_OK)
         return -1;
 #undef N
     return 0;
