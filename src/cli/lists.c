@@ -152,11 +152,9 @@ static const char *string_member(json_object *o, const char *key, const char *wh
     return json_object_get_string(v);
 }
 
-/* Adds host to the Whitelist unless it is there already. */
+/* Adds host to the Whitelist; duplicates go when the list is complete (unique_nodes). */
 static int add_node(struct network *n, const char *host)
 {
-    for (size_t i = 0; i < n->n_nodes; i++)
-        if (!strcmp(n->nodes[i], host)) return 0;
     if (n->n_nodes == n->cap_nodes) {
         size_t cap = n->cap_nodes ? n->cap_nodes * 2 : 32;
         const char **p = realloc(n->nodes, cap * sizeof *p);
@@ -168,6 +166,21 @@ static int add_node(struct network *n, const char *host)
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void unique_nodes(struct network *n)
+{
+    if (n->n_nodes < 2) return;
+    qsort(n->nodes, n->n_nodes, sizeof *n->nodes, cmp_str);
+    size_t kept = 1;
+    for (size_t i = 1; i < n->n_nodes; i++)
+        if (strcmp(n->nodes[i], n->nodes[kept - 1]) != 0) n->nodes[kept++] = n->nodes[i];
+    n->n_nodes = kept;
+}
+
 /* The host of an https URL (checked elsewhere), added to the Whitelist. */
 static int add_url_host(struct network *n, const char *url)
 {
@@ -177,6 +190,12 @@ static int add_url_host(struct network *n, const char *url)
     char *host = own(&n->strings, strndup(h, len));
     if (!host) return bad("out of memory");
     return add_node(n, host);
+}
+
+static int cmp_name_id(const void *a, const void *b)
+{
+    return strcmp(((const struct medmij_service_name *)a)->id,
+                  ((const struct medmij_service_name *)b)->id);
 }
 
 static int read_gnl(struct network *n, json_object *desc)
@@ -199,14 +218,15 @@ static int read_gnl(struct network *n, json_object *desc)
         if (rc) return -1;
         n->n_names++;
     }
+    qsort(n->names, n->n_names, sizeof *n->names, cmp_name_id);
     return 0;
 }
 
+/* n->names is sorted by id once read (read_gnl). */
 static bool gnl_has(const struct network *n, const char *id)
 {
-    for (size_t i = 0; i < n->n_names; i++)
-        if (!strcmp(n->names[i].id, id)) return true;
-    return false;
+    struct medmij_service_name key = {.id = id};
+    return n->n_names && bsearch(&key, n->names, n->n_names, sizeof *n->names, cmp_name_id) != NULL;
 }
 
 /* Counts services and roles of all providers first, so each gets one array. */
@@ -389,6 +409,7 @@ static int read_description(struct network *n, json_object *desc)
             return bad("\"whitelist\" must be an array of host names");
         if (add_node(n, json_object_get_string(h))) return -1;
     }
+    unique_nodes(n);
     if (n->n_nodes > MEDMIJ_MAX_NODES) return bad("more than %u whitelist nodes", MEDMIJ_MAX_NODES);
     return 0;
 }
