@@ -203,14 +203,13 @@ static int component_rows(struct ix_ctx *x, json_object *res, const struct fhirp
     const struct fhirpath_expr *e = searchparam_component_expr(x->sp, k);
     if (!e) return 0;
     struct fhirpath_result *v = fhirpath_eval_item(e, res, items, i, err, err_len);
-    if (!v) return -1;
+    if (!v) return SEARCH_IX_EVAL_FAILED;
     struct ix_ctx cx = {.rows = tmp, .sp = x->sp, .param = x->sp->code};
     for (size_t j = 0; j < fhirpath_result_count(v) && !cx.oom; j++)
         ix_item_rows(&cx, x->sp->components[k].type, v, j);
     fhirpath_result_free(v);
     free(cx.hashes);
-    if (cx.oom) return -1;
-    return 0;
+    return cx.oom ? SEARCH_IX_NO_MEMORY : 0;
 }
 
 /* Rows combine the first component's tokens with the second component's values of the same
@@ -232,12 +231,12 @@ static int composite_rows(struct ix_ctx *x, json_object *res, const struct fhirp
                                        .system = a.rows[m].system,
                                        .code = a.rows[m].code};
                 if (b.rows[n].param != sp->code || !second_into(&row, &b.rows[n])) continue;
-                if (!ix_add(x, &row)) rc = -1;
+                if (!ix_add(x, &row)) rc = SEARCH_IX_NO_MEMORY;
             }
         }
         search_rows_clear(&a);
         search_rows_clear(&b);
-        if (rc) return -1;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -299,14 +298,15 @@ static int extract_param(json_object *res, const struct searchparam *sp, struct 
     struct fhirpath_result *r = fhirpath_eval(e, res, msg, sizeof(msg));
     if (!r) {
         if (err && err_len) snprintf(err, err_len, "search parameter %s: %s", sp->code, msg);
-        return -1;
+        return SEARCH_IX_EVAL_FAILED;
     }
     struct ix_ctx x = {.rows = out, .sp = sp, .param = sp->code, .param_start = out->n};
     int rc = 0;
     if (sp->sp_type == SP_COMPOSITE) {
         rc = composite_rows(&x, res, r, msg, sizeof(msg));
-        if (rc && !x.oom && err && err_len)
+        if (rc == SEARCH_IX_EVAL_FAILED && err && err_len)
             snprintf(err, err_len, "search parameter %s: %s", sp->code, msg);
+        x.oom = x.oom || rc == SEARCH_IX_NO_MEMORY;
     } else {
         for (size_t i = 0; i < fhirpath_result_count(r) && !x.oom; i++)
             ix_item_rows(&x, sp->sp_type, r, i);
@@ -315,7 +315,7 @@ static int extract_param(json_object *res, const struct searchparam *sp, struct 
     free(x.hashes);
     if (x.oom) {
         if (err && err_len) snprintf(err, err_len, "out of memory indexing %s", sp->code);
-        return -1;
+        return SEARCH_IX_NO_MEMORY;
     }
     return rc;
 }
@@ -327,9 +327,10 @@ int search_index_extract(const char *type, json_object *resource, struct search_
     const struct searchparam *sps = searchparam_of_type(type, &n);
     for (size_t k = 0; k < n; k++) {
         if (skipped(&sps[k])) continue;
-        if (extract_param(resource, &sps[k], out, err, err_len) != 0) {
+        int rc = extract_param(resource, &sps[k], out, err, err_len);
+        if (rc != 0) {
             search_rows_clear(out);
-            return -1;
+            return rc;
         }
         if (out->n >= SEARCH_IX_ROWS_MAX) {
             log_client("search index: %s: more than %d rows, the rest from %s on not indexed", type,

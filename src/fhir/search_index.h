@@ -32,9 +32,13 @@ struct search_rows {
     size_t arena_len, arena_cap;
 };
 
-/* Extracts the rows of resource (of type) into out (which the caller zeroes first). Returns 0, or
- * -1 when out of memory or an expression fails to evaluate (err says which parameter). Rows are
- * de-duplicated per parameter. The resource must not be used from another thread meanwhile. */
+/* Extracts the rows of resource (of type) into out (which the caller zeroes first). Returns 0,
+ * SEARCH_IX_NO_MEMORY, or SEARCH_IX_EVAL_FAILED when an expression fails to evaluate (err says
+ * which parameter; only a resource past the FHIRPath engine's work caps does that); out is then
+ * empty. Rows are de-duplicated per parameter. The resource must not be used from another thread
+ * meanwhile. */
+#define SEARCH_IX_NO_MEMORY   (-1)
+#define SEARCH_IX_EVAL_FAILED (-2)
 int search_index_extract(const char *type, json_object *resource, struct search_rows *out,
                          char *err, size_t err_len);
 void search_rows_clear(struct search_rows *r);

@@ -80,10 +80,10 @@ static enum rg_err extract_rows(struct rest_op *op, struct rg_fail *f)
     }
     json_object_object_add(meta, "lastUpdated", json_object_new_string(op->last_updated));
     char err[256];
-    if (search_index_extract(op->type, op->resource, &op->ix, err, sizeof err) != 0) {
-        log_client("%s/%s: not indexed: %s", op->type, op->id, err);
-        return rg_fail_set(f, RG_E_INTERNAL, NULL, "indexing failed: %s", err);
-    }
+    int rc = search_index_extract(op->type, op->resource, &op->ix, err, sizeof err);
+    if (rc == SEARCH_IX_EVAL_FAILED)
+        return rg_fail_set(f, RG_E_TOO_MANY, NULL, "the resource is too costly to index: %s", err);
+    if (rc != 0) return rg_fail_set(f, RG_E_INTERNAL, NULL, "out of memory");
     return op->late_compartment ? mark_fixes(op, f) : RG_OK;
 }
 
