@@ -230,7 +230,8 @@ function cmdNdjson(o) {
 
 // ---------------------------------------------------------------------------------------------
 // URL picking. Per patient: its most common Observation code (single-patient search), its family
-// name; over all: a common Observation code and a date that leaves part of its results.
+// name; over all: the Observation codes most patients have, each with dates that leave the newest
+// part of its results (population queries).
 function codeOf(r) {
   const c = r.code?.coding?.[0];
   return c && c.system && c.code ? `${c.system}|${c.code}` : null;
@@ -262,13 +263,18 @@ function pickValues(patients) {
     for (const [c, n] of counts) if (!best || n > best[1] || (n === best[1] && c < best[0])) best = [c, n];
     per.push({ id: p.patientId, family, code: best?.[0] ?? null, codeCount: best?.[1] ?? 0, resources: nres });
   }
-  // The population query: the code most patients have; the date from which the newest tenth of its
-  // Observations come, so the query returns many results but not all of them.
-  let common = null;
-  for (const [c, n] of patientsWithCode) if (!common || n > common[1] || (n === common[1] && c < common[0])) common = [c, n];
-  const dates = (obsDates.get(common[0]) || []).sort();
-  const date = dates[Math.floor(dates.length * 0.9)].slice(0, 10);
-  return { per, commonCode: common[0], commonCodePatients: common[1], commonCodeObservations: dates.length, date };
+  // The population queries: the five codes most patients have, each from the dates after which the
+  // newest 20, 15, 10 and 5 % of its Observations come, so a query returns many results but not all.
+  const ranked = [...patientsWithCode].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+  const population = [];
+  for (const [code, npat] of ranked) {
+    const dates = (obsDates.get(code) || []).sort();
+    if (!dates.length) continue;
+    for (const q of [0.8, 0.85, 0.9, 0.95]) population.push({ code, patients: npat, observations: dates.length, date: dates[Math.floor(dates.length * q)].slice(0, 10) });
+  }
+  const common = population[0];
+  const date = common.date;
+  return { per, population, commonCode: common.code, commonCodePatients: common.patients, commonCodeObservations: common.observations, date };
 }
 
 function cmdUrls(o) {
@@ -299,9 +305,8 @@ function cmdUrls(o) {
       cls.everything.push(`Patient/${id}/$everything`);
     }
   }
-  // One population query per distinct value would be too few lines to vary; the same URL repeated
-  // is what a dashboard does, and the result is not one cached row (it spans many patients).
-  cls['obs-code-date'].push(`Observation?code=${enc(v.commonCode)}&date=ge${v.date}`);
+  // Population queries do not name a patient: the same few URLs at every scale, over more data.
+  for (const q of v.population) cls['obs-code-date'].push(`Observation?code=${enc(q.code)}&date=ge${q.date}`);
   // Family names repeat across copies; keep one line per name so each is asked equally often.
   cls['patient-name'] = [...new Set(cls['patient-name'])];
   for (const [name, lines] of Object.entries(cls)) writeFileSync(join(o.dir, `${name}.txt`), lines.join('\n') + '\n');

@@ -91,7 +91,7 @@ load_scale() {
   local db=$dir/regie.db meta=$dir/load.env
   if [ "$RELOAD" = 1 ]; then rm -rf "$dir"; fi
   mkdir -p "$dir"
-  LOADED=0 LOAD_SECS=0 LOAD_RES=0 LOAD_COMMIT=$COMMIT LOAD_RSS_KB=0
+  LOADED=0 LOAD_SECS=0 LOAD_RES=0 LOAD_COMMIT=$COMMIT LOAD_RSS_KB=0 LOAD_CPU=0
   # shellcheck disable=SC1090
   [ -f "$meta" ] && . "$meta"
   if [ "$LOADED" = 0 ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
@@ -108,7 +108,7 @@ load_scale() {
     t0=$(now)
     set +e
     node "$BENCH/clone.mjs" ndjson --first "$LOADED" --copies "$n" "${shared[@]+"${shared[@]}"}" |
-      /usr/bin/time -f '%M' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync - \
+      /usr/bin/time -f '%M %U %S' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync - \
         >"$dir/import.out" 2>"$dir/import.err"
     rc=("${PIPESTATUS[@]}")
     set -e
@@ -116,15 +116,16 @@ load_scale() {
     [ "${rc[0]}" = 0 ] && [ "${rc[1]}" = 0 ] ||
       die "loading copies $LOADED.. failed (clone exit ${rc[0]}, import exit ${rc[1]}; see $dir/import.err)"
     summary=$(cat "$dir/import.out")
-    local stored rss
+    local stored rss cpu
     stored=$(sed -n 's/.*: \([0-9]*\) resources stored.*/\1/p' <<<"$summary")
-    rss=$(tr -dc 0-9 <"$dir/import-rss.txt")
+    read -r rss cpu < <(awk 'END { print $1, $2 + $3 }' "$dir/import-rss.txt")
     LOADED=$((LOADED + n))
     LOAD_SECS=$(fcalc "$LOAD_SECS + $t1 - $t0")
     LOAD_RES=$((LOAD_RES + ${stored:-0}))
+    LOAD_CPU=$(fcalc "$LOAD_CPU + ${cpu:-0}")
     [ "${rss:-0}" -gt "$LOAD_RSS_KB" ] && LOAD_RSS_KB=$rss
-    printf 'LOADED=%s\nLOAD_SECS=%s\nLOAD_RES=%s\nLOAD_COMMIT=%s\nLOAD_RSS_KB=%s\n' \
-      "$LOADED" "$LOAD_SECS" "$LOAD_RES" "$COMMIT" "$LOAD_RSS_KB" >"$meta"
+    printf 'LOADED=%s\nLOAD_SECS=%s\nLOAD_RES=%s\nLOAD_COMMIT=%s\nLOAD_RSS_KB=%s\nLOAD_CPU=%s\n' \
+      "$LOADED" "$LOAD_SECS" "$LOAD_RES" "$COMMIT" "$LOAD_RSS_KB" "$LOAD_CPU" >"$meta"
     note "scale $copies: $LOAD_RES resources after $(printf '%.0f' "$LOAD_SECS") s ($summary)"
   done
   [ "$LOAD_COMMIT" = "$COMMIT" ] ||
@@ -224,7 +225,7 @@ measure() {
 read -r -a SCALE_LIST <<<"$SCALES"
 SMALLEST=${SCALE_LIST[0]}
 LARGEST=${SCALE_LIST[${#SCALE_LIST[@]} - 1]}
-declare -A DBMB LOADS LOADRES LOADRSS LOADC HAVE NPAT
+declare -A DBMB LOADS LOADRES LOADRSS LOADC HAVE NPAT LOADCPU
 for s in "${SCALE_LIST[@]}"; do
   load_scale "$s"
   HAVE[$s]=$LOADED
@@ -233,6 +234,7 @@ for s in "${SCALE_LIST[@]}"; do
   LOADS[$s]=$LOAD_SECS
   LOADRES[$s]=$LOAD_RES
   LOADRSS[$s]=$LOAD_RSS_KB
+  LOADCPU[$s]=$LOAD_CPU
   LOADC[$s]=$LOAD_COMMIT
 done
 [ "$LOAD_ONLY" = 1 ] && { note "databases ready"; exit 0; }
@@ -252,7 +254,7 @@ done
 # Report. obs-subject-code, include, revinclude and lastn are single-patient searches (the 1 ms target).
 DESC_read='GET Patient/{id}'
 DESC_obs_subject_code='Observation?subject={patient}&code={its most common code}'
-DESC_obs_code_date='Observation?code={common code}&date=ge{date}'
+DESC_obs_code_date='Observation?code={one of 5 common codes}&date=ge{one of 4 dates}'
 DESC_patient_name='Patient?name={family}'
 DESC_include='Encounter?subject={patient}&_include=Encounter:practitioner'
 DESC_revinclude='Patient?_id={id}&_revinclude=Encounter:patient'
@@ -274,7 +276,7 @@ VALUES=$OUT/search/$LARGEST/urls/values.json
   for s in "${SCALE_LIST[@]}"; do
     local_note=""
     [ "${HAVE[$s]}" = "$s" ] || local_note=" (of $((s * 100)) asked; loading stopped)"
-    echo "| $((${HAVE[$s]} * 100)) patients$local_note | ${NPAT[$s]} | ${LOADRES[$s]} | $(printf '%.0f' "${LOADS[$s]}") s, $(awk -v r="${LOADRES[$s]}" -v t="${LOADS[$s]}" 'BEGIN { printf "%.0f", r / t }') resources/s, peak RSS $((${LOADRSS[$s]} / 1024)) MB | ${DBMB[$s]} MB | \`${LOADC[$s]}\` |"
+    echo "| $((${HAVE[$s]} * 100)) patients$local_note | ${NPAT[$s]} | ${LOADRES[$s]} | $(printf '%.0f' "${LOADS[$s]}") s, $(awk -v r="${LOADRES[$s]}" -v t="${LOADS[$s]}" 'BEGIN { printf "%.0f", r / t }') resources/s, import CPU $(printf '%.0f' "${LOADCPU[$s]}") s (user+sys; 0 = not recorded), peak RSS $((${LOADRSS[$s]} / 1024)) MB | ${DBMB[$s]} MB | \`${LOADC[$s]}\` |"
   done
   echo
   echo "| query | p50 $PS | p50 $PL | ratio | p99 $PS | p99 $PL | req/s $PS (1 / $CONNS conn) | req/s $PL (1 / $CONNS conn) | p50 vs read ($PL) | results $PS / $PL | verdict |"
@@ -306,7 +308,7 @@ VALUES=$OUT/search/$LARGEST/urls/values.json
   done
   echo
   if [ -f "$VALUES" ]; then
-    echo "Values picked from the data: $(jq -r '"common code \(.commonCode) (\(.commonCodePatients) of \(.patients) patients, \(.commonCodeObservations) Observations per copy), date ge\(.date)"' "$VALUES")."
+    echo "Population queries (\`obs-code-date\`): $(jq -r '[.population[] | .code] | unique | join(", ")' "$VALUES") (the codes most patients have), each with 4 dates (the newest 20, 15, 10, 5 % of its Observations); single-patient queries use each patient's most common Observation code."
   fi
   echo "Results: matches+included resources in the first page of the first path of each class (a probe before the run)."
 } >"$MD"
