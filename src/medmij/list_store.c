@@ -57,6 +57,7 @@ static char *dup_or_null(const char *s, bool *oom)
 
 struct medmij_lists *medmij_lists_new(const struct medmij_lists_config *cfg)
 {
+    if (!cfg) return NULL;
     struct medmij_lists *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     bool oom = false;
