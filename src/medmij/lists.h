@@ -190,6 +190,14 @@ void medmij_lists_release(struct medmij_lists *h, const struct medmij_list *list
  * (fetch or refusal; UNCHANGED is no failure); each failure is logged. */
 int medmij_lists_refresh(struct medmij_lists *h, time_t now);
 
+/* A thread that calls medmij_lists_refresh about once a second (each list only when it is due)
+ * until stopped, for a server that has no loop of its own to call it from. Start returns NULL when
+ * the thread cannot be created. Stop wakes it, waits for it (a fetch in flight ends within its
+ * timeout) and frees it; the holder must outlive it. */
+struct medmij_refresher;
+struct medmij_refresher *medmij_refresher_start(struct medmij_lists *h);
+void medmij_refresher_stop(struct medmij_refresher *r);
+
 /* Reads a list source: a file path, or an https:// URL (https only; redirects only to https;
  * timeouts; at most max_bytes). Returns 0 with the bytes in out, or -1 with err. */
 int medmij_fetch(const char *source, size_t max_bytes, long timeout_s, const char *ca_file,

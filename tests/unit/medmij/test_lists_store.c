@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "medmij/lists.h"
@@ -210,6 +211,47 @@ static void test_refresh_from_files(void **state)
     rmdir(dir);
 }
 
+/* Waits up to 5 s for the held Whitelist to reach Volgnummer want. */
+static bool wait_for(struct medmij_lists *h, uint64_t want)
+{
+    for (int i = 0; i < 100; i++) {
+        const struct medmij_list *l = medmij_lists_acquire(h, MEDMIJ_WHITELIST);
+        uint64_t v = l ? l->volgnummer : 0;
+        medmij_lists_release(h, l);
+        if (v == want) return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
+
+static void test_refresher_thread(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/regie-lists-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char wl[256], doc[1024];
+    snprintf(wl, sizeof wl, "%s/wl.xml", dir);
+    whitelist(doc, sizeof doc, 3, "a.test");
+    write_text(wl, doc);
+    struct medmij_lists_config cfg = {.refresh_seconds = 1, .retry_seconds = 1};
+    cfg.source[MEDMIJ_WHITELIST] = wl;
+    struct medmij_lists *h = medmij_lists_new(&cfg);
+    struct medmij_refresher *r = medmij_refresher_start(h);
+    assert_non_null(r);
+    assert_true(wait_for(h, 3));
+    whitelist(doc, sizeof doc, 4, "b.test");
+    write_text(wl, doc);
+    assert_true(wait_for(h, 4));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    medmij_refresher_stop(r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec <= 2); /* woken, not waiting out its tick */
+    medmij_lists_free(h);
+    unlink(wl);
+    rmdir(dir);
+}
+
 static void test_fetch_refusals(void **state)
 {
     (void)state;
@@ -249,7 +291,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_volgnummer_rule),    cmocka_unit_test(test_reader_outlives_swap),
         cmocka_unit_test(test_swap_under_readers), cmocka_unit_test(test_refresh_from_files),
-        cmocka_unit_test(test_fetch_refusals),
+        cmocka_unit_test(test_refresher_thread),   cmocka_unit_test(test_fetch_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
