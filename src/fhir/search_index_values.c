@@ -204,9 +204,9 @@ static bool ref_rows(struct ix_ctx *x, const struct fhirpath_result *r, size_t i
     if (type_is(t, "Reference")) {
         const char *ref = jsonx_get_str(n, "reference");
         if (!ref || !*ref || ref[0] == '#') return true; /* logical or contained */
-        bool absolute = strstr(ref, "://") || strncmp(ref, "urn:", 4) == 0;
-        if (absolute) row.text = ref;
-        if ((!absolute || strncmp(ref, "urn:", 4) != 0) && ref_tail(ref, type, id)) {
+        bool urn = strncmp(ref, "urn:", 4) == 0;
+        if (urn || strstr(ref, "://")) row.text = ref; /* absolute: kept as written */
+        if (!urn && ref_tail(ref, type, id)) {
             row.ref_type = type;
             row.ref_id = id;
         }

@@ -246,6 +246,61 @@ static void encounter_open_period(void **state)
     search_rows_clear(&r);
 }
 
+static void more_value_types(void **state)
+{
+    (void)state;
+    struct search_rows r;
+    /* canonical reference kept as text; versioned relative reference split; urn kept as text */
+    extract("QuestionnaireResponse",
+            "{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\","
+            "\"questionnaire\":\"http://x.org/Questionnaire/q1|2.0\","
+            "\"subject\":{\"reference\":\"Patient/p1/_history/3\"},"
+            "\"author\":{\"reference\":\"urn:uuid:0c1f\"}}",
+            &r);
+    const struct store_ix *q = first(&r, STORE_IX_REF, "questionnaire");
+    assert_non_null(q);
+    assert_string_equal(q->text, "http://x.org/Questionnaire/q1|2.0");
+    assert_null(q->ref_type);
+    assert_non_null(ref_row(&r, "subject", "Patient", "p1"));
+    const struct store_ix *a = first(&r, STORE_IX_REF, "author");
+    assert_non_null(a);
+    assert_string_equal(a->text, "urn:uuid:0c1f");
+    assert_null(a->ref_id);
+    search_rows_clear(&r);
+    /* Money: value and currency, no canonical form */
+    extract("Invoice",
+            "{\"resourceType\":\"Invoice\",\"status\":\"issued\",\"totalGross\":{\"value\":"
+            "12.5,\"currency\":\"EUR\"}}",
+            &r);
+    q = first(&r, STORE_IX_QUANTITY, "totalgross");
+    assert_non_null(q);
+    assert_float_equal(q->num, 12.5, 1e-12);
+    assert_string_equal(q->code, "EUR");
+    assert_null(q->canon_code);
+    search_rows_clear(&r);
+    /* Timing: one range per event */
+    extract("CarePlan",
+            "{\"resourceType\":\"CarePlan\",\"status\":\"active\",\"intent\":\"plan\","
+            "\"subject\":{\"reference\":\"Patient/p1\"},\"activity\":[{\"detail\":{\"status\":"
+            "\"scheduled\",\"scheduledTiming\":{\"event\":[\"2024-01-01\",\"2024-02\"]}}}]}",
+            &r);
+    assert_int_equal(count(&r, STORE_IX_DATE, "activity-date"), 2);
+    search_rows_clear(&r);
+    /* a choice element found through its variant (valueString), and a composite with a string */
+    extract("Observation",
+            "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{"
+            "\"system\":\"http://loinc.org\",\"code\":\"x-1\"}]},\"valueString\":\"High \u00c9\"}",
+            &r);
+    assert_string_equal(string_row(&r, "value-string", "High \u00c9")->text, "high e");
+    const struct store_ix *c = first(&r, STORE_IX_COMPOSITE, "code-value-string");
+    assert_non_null(c);
+    assert_string_equal(c->code, "x-1");
+    assert_int_equal(c->v_kind, STORE_IX_STRING);
+    assert_string_equal(c->v_text, "high e");
+    assert_int_equal(count(&r, STORE_IX_QUANTITY, "value-quantity"), 0);
+    search_rows_clear(&r);
+}
+
 static void unknown_type_gives_nothing(void **state)
 {
     (void)state;
@@ -280,7 +335,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(patient_rows),          cmocka_unit_test(observation_rows),
         cmocka_unit_test(encounter_open_period), cmocka_unit_test(unknown_type_gives_nothing),
-        cmocka_unit_test(long_values_are_cut),
+        cmocka_unit_test(long_values_are_cut),   cmocka_unit_test(more_value_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
