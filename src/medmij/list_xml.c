@@ -56,8 +56,11 @@ xmlDocPtr medmij_xml_read(const char *data, size_t len, size_t max_bytes, char *
         medmij_fail(err, err_len, "out of memory");
         return NULL;
     }
-    /* No XML_PARSE_NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE. */
-    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
+    /* No XML_PARSE_NOENT (no entity substitution), no DTDLOAD/DTDATTR/DTDVALID, no HUGE.
+     * NOBLANKS and COMPACT: the white space between elements is not kept as nodes and short
+     * texts live in their node, which takes a third off the tree of a pretty-printed list. */
+    int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA |
+                  XML_PARSE_NOBLANKS | XML_PARSE_COMPACT;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, "list.xml", "UTF-8", options);
     if (!doc || !ctxt->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
