@@ -1,9 +1,12 @@
 /* The holder of the current lists. A list is immutable once parsed; the holder keeps one reference
  * to each current list and every reader takes another for as long as it looks, so a swap only
  * exchanges a pointer under the lock and the old version is freed by whoever lets go last. */
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "medmij/internal.h"
 #include "util/log.h"
@@ -20,6 +23,7 @@ struct medmij_lists {
     char *source[MEDMIJ_LIST_KINDS];
     char *xsd_dir;
     char *ca_file;
+    char *cache_dir;
     bool allow_unknown_elements;
     size_t max_bytes;
     unsigned refresh_s, retry_s;
@@ -55,6 +59,50 @@ static char *dup_or_null(const char *s, bool *oom)
     return d;
 }
 
+static enum medmij_offer_rc offer(struct medmij_lists *h, enum medmij_list_kind kind,
+                                  const char *data, size_t len, bool from_cache, char *err,
+                                  size_t err_len);
+
+/* Keeps a list just taken in as cache_dir/<file>: written to a temporary name, synced, renamed,
+ * so the cache holds either the old or the new list whole. A failure is logged, not fatal. */
+static void save_cache(struct medmij_lists *h, enum medmij_list_kind kind, const char *data,
+                       size_t len)
+{
+    if (!h->cache_dir) return;
+    char tmp[4096], final[4096];
+    snprintf(final, sizeof final, "%s/%s", h->cache_dir, medmij_list_file_name(kind));
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", h->cache_dir, medmij_list_file_name(kind));
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f && fclose(f) != 0) ok = false;
+    if (ok && rename(tmp, final) == 0) return;
+    log_warn("medmij lists: cannot keep %s in the cache %s: %s", medmij_list_short_name(kind),
+             h->cache_dir, strerror(errno));
+    unlink(tmp);
+}
+
+/* Starts from the lists in cache_dir; one that is missing or no longer accepted is skipped. */
+static void load_cache(struct medmij_lists *h)
+{
+    if (!h->cache_dir) return;
+    struct buf data;
+    buf_init(&data, h->max_bytes);
+    for (int k = 0; k < MEDMIJ_LIST_KINDS; k++) {
+        char path[4096], err[512];
+        snprintf(path, sizeof path, "%s/%s", h->cache_dir, medmij_list_file_name(k));
+        if (access(path, F_OK) != 0) continue;
+        enum medmij_offer_rc rc = MEDMIJ_OFFER_FETCH_FAILED;
+        if (medmij_fetch(path, h->max_bytes, 0, NULL, &data, err, sizeof err) == 0)
+            rc = offer(h, k, data.data ? data.data : "", data.len, true, err, sizeof err);
+        if (rc == MEDMIJ_OFFER_SWAPPED)
+            log_info("medmij lists: %s from the cache %s", medmij_list_short_name(k), path);
+        else
+            log_warn("medmij lists: cached %s not used (%s): %s", path, medmij_offer_rc_text(rc),
+                     err);
+    }
+    buf_free(&data);
+}
+
 struct medmij_lists *medmij_lists_new(const struct medmij_lists_config *cfg)
 {
     if (!cfg) return NULL;
@@ -64,6 +112,7 @@ struct medmij_lists *medmij_lists_new(const struct medmij_lists_config *cfg)
     for (int k = 0; k < MEDMIJ_LIST_KINDS; k++) h->source[k] = dup_or_null(cfg->source[k], &oom);
     h->xsd_dir = dup_or_null(cfg->xsd_dir, &oom);
     h->ca_file = dup_or_null(cfg->ca_file, &oom);
+    h->cache_dir = dup_or_null(cfg->cache_dir, &oom);
     h->allow_unknown_elements = cfg->allow_unknown_elements;
     h->max_bytes = cfg->max_bytes ? cfg->max_bytes : MEDMIJ_LIST_MAX_BYTES_DEFAULT;
     h->refresh_s = cfg->refresh_seconds ? cfg->refresh_seconds : DEFAULT_REFRESH_S;
@@ -78,6 +127,7 @@ struct medmij_lists *medmij_lists_new(const struct medmij_lists_config *cfg)
     }
     if (!h->xsd_dir)
         log_info("medmij lists: no XSD directory configured; regie's own list checks apply");
+    load_cache(h);
     return h;
 }
 
@@ -95,6 +145,7 @@ void medmij_lists_free(struct medmij_lists *h)
     }
     free(h->xsd_dir);
     free(h->ca_file);
+    free(h->cache_dir);
     pthread_rwlock_destroy(&h->lock);
     pthread_mutex_destroy(&h->offer_lock);
     pthread_mutex_destroy(&h->refresh_lock);
@@ -129,8 +180,9 @@ static enum medmij_offer_rc compare(const struct medmij_list *held, const struct
                                                                     : MEDMIJ_OFFER_UNCHANGED;
 }
 
-enum medmij_offer_rc medmij_lists_offer(struct medmij_lists *h, enum medmij_list_kind kind,
-                                        const char *data, size_t len, char *err, size_t err_len)
+static enum medmij_offer_rc offer(struct medmij_lists *h, enum medmij_list_kind kind,
+                                  const char *data, size_t len, bool from_cache, char *err,
+                                  size_t err_len)
 {
     if (err && err_len) err[0] = '\0';
     if (!h || kind >= MEDMIJ_LIST_KINDS) {
@@ -161,6 +213,7 @@ enum medmij_offer_rc medmij_lists_offer(struct medmij_lists *h, enum medmij_list
                      medmij_list_short_name(kind), (unsigned long long)fresh->volgnummer,
                      (unsigned long long)old->pub.volgnummer);
         unref(old);
+        if (!from_cache) save_cache(h, kind, data, len);
     } else {
         if (rc != MEDMIJ_OFFER_UNCHANGED)
             medmij_fail(err, err_len, "%s Volgnummer %llu: %s (held: %llu)",
@@ -170,6 +223,12 @@ enum medmij_offer_rc medmij_lists_offer(struct medmij_lists *h, enum medmij_list
     }
     pthread_mutex_unlock(&h->offer_lock);
     return rc;
+}
+
+enum medmij_offer_rc medmij_lists_offer(struct medmij_lists *h, enum medmij_list_kind kind,
+                                        const char *data, size_t len, char *err, size_t err_len)
+{
+    return offer(h, kind, data, len, false, err, err_len);
 }
 
 int medmij_lists_refresh(struct medmij_lists *h, time_t now)

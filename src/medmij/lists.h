@@ -156,6 +156,10 @@ struct medmij_lists_config {
     unsigned retry_seconds;   /* after a failed refresh; 0: 300 */
     long fetch_timeout_s;     /* whole transfer; 0: 30 */
     const char *ca_file;      /* https: trust these CAs instead of the system's; NULL: system */
+    /* Directory where every list taken in is also kept (written atomically, as ZAL.xml ...). A new
+     * holder starts from the lists found there, so regie has lists while the source is down,
+     * and a source that serves an older list after a restart is still refused. NULL: none. */
+    const char *cache_dir;
 };
 
 enum medmij_offer_rc {

@@ -211,6 +211,40 @@ static void test_refresh_from_files(void **state)
     rmdir(dir);
 }
 
+static void test_cache_survives_restart(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/regie-lists-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    struct medmij_lists_config cfg = {.cache_dir = dir};
+    struct medmij_lists *h = medmij_lists_new(&cfg);
+    char err[256];
+    assert_int_equal(offer_wl(h, 5, "a.test", err, sizeof err), MEDMIJ_OFFER_SWAPPED);
+    assert_int_equal(offer_wl(h, 4, "b.test", err, sizeof err), MEDMIJ_OFFER_OLDER);
+    medmij_lists_free(h);
+    /* A new holder starts from the cache: the list is there at once, and an older one is still
+     * refused (no rollback by restarting). */
+    h = medmij_lists_new(&cfg);
+    const struct medmij_list *l = medmij_lists_acquire(h, MEDMIJ_WHITELIST);
+    assert_non_null(l);
+    assert_int_equal(l->volgnummer, 5);
+    medmij_lists_release(h, l);
+    assert_int_equal(offer_wl(h, 4, "b.test", err, sizeof err), MEDMIJ_OFFER_OLDER);
+    assert_int_equal(offer_wl(h, 5, "a.test", err, sizeof err), MEDMIJ_OFFER_UNCHANGED);
+    assert_int_equal(offer_wl(h, 6, "c.test", err, sizeof err), MEDMIJ_OFFER_SWAPPED);
+    medmij_lists_free(h);
+    /* A damaged cache file is skipped, not fatal. */
+    char path[256];
+    snprintf(path, sizeof path, "%s/Whitelist.xml", dir);
+    write_text(path, "<Whitelist");
+    h = medmij_lists_new(&cfg);
+    assert_non_null(h);
+    assert_null(medmij_lists_acquire(h, MEDMIJ_WHITELIST));
+    medmij_lists_free(h);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Waits up to 5 s for the held Whitelist to reach Volgnummer want. */
 static bool wait_for(struct medmij_lists *h, uint64_t want)
 {
@@ -289,9 +323,10 @@ static void test_fetch_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_volgnummer_rule),    cmocka_unit_test(test_reader_outlives_swap),
-        cmocka_unit_test(test_swap_under_readers), cmocka_unit_test(test_refresh_from_files),
-        cmocka_unit_test(test_refresher_thread),   cmocka_unit_test(test_fetch_refusals),
+        cmocka_unit_test(test_volgnummer_rule),        cmocka_unit_test(test_reader_outlives_swap),
+        cmocka_unit_test(test_swap_under_readers),     cmocka_unit_test(test_refresh_from_files),
+        cmocka_unit_test(test_cache_survives_restart), cmocka_unit_test(test_refresher_thread),
+        cmocka_unit_test(test_fetch_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
