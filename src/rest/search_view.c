@@ -6,6 +6,7 @@
 
 #include "fhir/model.h"
 #include "fhir/searchparam.h"
+#include "json/jsonspan.h"
 #include "json/jsonx.h"
 #include "rest/search_run.h"
 
@@ -21,29 +22,6 @@ bool search_view_active(const struct search *s)
 static const char *element_of(const char *member)
 {
     return member[0] == '_' ? member + 1 : member;
-}
-
-/* The choice base of "valueQuantity" ("value"), written into out; false when member has no
- * upper-case letter after its first character. */
-static bool choice_base(const char *member, char *out, size_t out_len)
-{
-    size_t i = 1;
-    while (member[i] && !(member[i] >= 'A' && member[i] <= 'Z')) i++;
-    if (!member[i] || i + 4 > out_len) return false;
-    memcpy(out, member, i);
-    out[i] = '\0';
-    return true;
-}
-
-static bool is_summary(const char *type, const char *el)
-{
-    if (fhir_is_summary_element(type, el)) return true;
-    char base[72];
-    if (!choice_base(el, base, sizeof base - 3)) return false;
-    if (fhir_is_summary_element(type, base)) return true;
-    size_t n = strlen(base);
-    memcpy(base + n, "[x]", 4);
-    return fhir_is_summary_element(type, base);
 }
 
 static bool always_kept(const char *el)
@@ -84,7 +62,7 @@ static bool keeps(const struct search *s, const char *type, bool match, const ch
     *applies = true;
     switch (s->summary) {
     case SEARCH_SUMMARY_TRUE:
-        return is_summary(type, el);
+        return fhir_is_summary_element(type, el); /* knows choices: valueQuantity is value[x] */
     case SEARCH_SUMMARY_DATA:
         return strcmp(el, "text") != 0;
     case SEARCH_SUMMARY_TEXT:
@@ -94,13 +72,9 @@ static bool keeps(const struct search *s, const char *type, bool match, const ch
     }
 }
 
-static void mark_subsetted(json_object *res)
+/* Adds the SUBSETTED tag to meta (an object) unless it is there. */
+static void mark_subsetted(json_object *meta)
 {
-    json_object *meta = jsonx_get(res, "meta");
-    if (!json_object_is_type(meta, json_type_object)) {
-        meta = json_object_new_object();
-        json_object_object_add(res, "meta", meta);
-    }
     json_object *tags = jsonx_get(meta, "tag");
     if (!json_object_is_type(tags, json_type_array)) {
         tags = json_object_new_array();
@@ -118,10 +92,10 @@ static void mark_subsetted(json_object *res)
     json_object_array_add(tags, tag);
 }
 
-int search_view_append(const struct search *s, const char *type, bool match, const char *json,
-                       size_t len, struct buf *out)
+/* The general path: the whole resource as a tree. */
+static int view_tree(const struct search *s, const char *type, bool match, const char *json,
+                     size_t len, struct buf *out)
 {
-    if (!search_view_active(s)) return buf_append(out, json, len);
     enum jsonx_err je;
     json_object *res = jsonx_parse(json, len, REST_STORED_DEPTH, &je, NULL, 0);
     if (!json_object_is_type(res, json_type_object)) {
@@ -147,11 +121,95 @@ int search_view_append(const struct search *s, const char *type, bool match, con
         rc = buf_append(out, json, len); /* the view is not for this resource */
     } else {
         for (size_t i = 0; i < ndrop; i++) json_object_object_del(res, drop[i]);
-        mark_subsetted(res);
+        json_object *meta = jsonx_get(res, "meta");
+        if (!json_object_is_type(meta, json_type_object)) {
+            meta = json_object_new_object();
+            json_object_object_add(res, "meta", meta);
+        }
+        mark_subsetted(meta);
         size_t tl = 0;
         const char *text = jsonx_text(res, false, &tl);
         rc = text ? buf_append(out, text, tl) : -1;
     }
     json_object_put(res);
     return rc;
+}
+
+/* meta with the SUBSETTED tag: the stored meta (span, may be NULL) parsed, tagged and printed. */
+static int append_meta(const char *json, const struct jsonspan *span, struct buf *out)
+{
+    json_object *meta = NULL;
+    if (span) {
+        enum jsonx_err je;
+        meta = jsonx_parse(json + span->off, span->len, REST_STORED_DEPTH, &je, NULL, 0);
+        if (!json_object_is_type(meta, json_type_object)) {
+            json_object_put(meta);
+            return -1;
+        }
+    } else {
+        meta = json_object_new_object();
+    }
+    mark_subsetted(meta);
+    size_t tl = 0;
+    const char *text = jsonx_text(meta, false, &tl);
+    int rc = text ? buf_append(out, text, tl) : -1;
+    json_object_put(meta);
+    return rc;
+}
+
+/* The fast path: the top-level members' byte spans (no tree); the kept ones are copied as they
+ * are stored, and only meta is parsed, to add the tag. 1 when the resource is not of the simple
+ * shape jsonspan reads (then the tree path runs). */
+static int view_spans(const struct search *s, const char *type, bool match, const char *json,
+                      size_t len, struct buf *out)
+{
+    struct jsonspan_doc d;
+    if (jsonspan_scan(json, len, NULL, 0, REST_STORED_DEPTH, &d) != JSONSPAN_OK) return 1;
+    bool keep[JSONSPAN_MEMBERS_MAX], applies = false;
+    size_t meta = d.nmembers;
+    for (size_t i = 0; i < d.nmembers; i++) {
+        char key[JSONSPAN_KEY_MAX + 1];
+        if (d.key[i].len > JSONSPAN_KEY_MAX) {
+            jsonspan_doc_free(&d);
+            return 1;
+        }
+        memcpy(key, json + d.key[i].off, d.key[i].len);
+        key[d.key[i].len] = '\0';
+        keep[i] = keeps(s, type, match, key, &applies);
+        if (!strcmp(key, "meta")) meta = i;
+    }
+    int rc = 0;
+    if (!applies) {
+        rc = buf_append(out, json, len);
+    } else {
+        buf_append_char(out, '{');
+        bool first = true;
+        for (size_t i = 0; i < d.nmembers; i++) {
+            if (!keep[i]) continue;
+            if (!first) buf_append_char(out, ',');
+            first = false;
+            buf_append_char(out, '"');
+            buf_append(out, json + d.key[i].off, d.key[i].len);
+            buf_append_str(out, "\":");
+            if (i == meta)
+                rc |= append_meta(json, &d.val[i], out);
+            else
+                buf_append(out, json + d.val[i].off, d.val[i].len);
+        }
+        if (meta == d.nmembers) {
+            buf_append_str(out, first ? "\"meta\":" : ",\"meta\":");
+            rc |= append_meta(json, NULL, out);
+        }
+        rc |= buf_append_char(out, '}');
+    }
+    jsonspan_doc_free(&d);
+    return rc ? -1 : 0;
+}
+
+int search_view_append(const struct search *s, const char *type, bool match, const char *json,
+                       size_t len, struct buf *out)
+{
+    if (!search_view_active(s)) return buf_append(out, json, len);
+    int rc = view_spans(s, type, match, json, len, out);
+    return rc == 1 ? view_tree(s, type, match, json, len, out) : rc;
 }

@@ -148,6 +148,54 @@ static void elements(void **state)
     free(s);
 }
 
+/* Views agree whether the resource goes through spans (most) or a tree (over 32 members, or an
+ * escaped member name); a resource without meta gets one for the tag. */
+static void tree_path_and_missing_meta(void **state)
+{
+    (void)state;
+    struct search *s = new_search();
+    s->summary = SEARCH_SUMMARY_DATA;
+    struct buf big;
+    buf_init(&big, 1 << 16);
+    buf_append_str(&big,
+                   "{\"resourceType\":\"Basic\",\"id\":\"b\",\"text\":{\"status\":\"empty\"}");
+    for (int i = 0; i < 40; i++) buf_printf(&big, ",\"x%d\":%d.50", i, i);
+    buf_append_char(&big, '}');
+    json_object *v = view(s, "Basic", true, big.data);
+    assert_false(has(v, "text"));
+    assert_true(has(v, "x0") && has(v, "x39"));
+    size_t len;
+    assert_string_equal(jsonx_text(jsonx_get(v, "x1"), false, &len), "1.50");
+    assert_true(subsetted(v));
+    json_object_put(v);
+    buf_free(&big);
+
+    const char *escaped = "{\"resourceType\":\"Basic\",\"id\":\"b\",\"te\\u0078t\":{},\"code\":{}}";
+    v = view(s, "Basic", true, escaped);
+    assert_false(has(v, "text"));
+    assert_true(has(v, "code") && subsetted(v));
+    json_object_put(v);
+
+    const char *no_meta = "{\"resourceType\":\"Basic\",\"id\":\"b\",\"text\":{},\"code\":{}}";
+    v = view(s, "Basic", true, no_meta);
+    assert_false(has(v, "text"));
+    assert_true(has(v, "code") && subsetted(v));
+    json_object_put(v);
+
+    /* An existing SUBSETTED tag is not doubled. */
+    s->summary = SEARCH_SUMMARY_TRUE;
+    struct buf out;
+    buf_init(&out, 1 << 16);
+    assert_int_equal(search_view_append(s, "Patient", true, patient, strlen(patient), &out), 0);
+    char *once = strdup(out.data);
+    buf_reset(&out);
+    assert_int_equal(search_view_append(s, "Patient", true, once, strlen(once), &out), 0);
+    assert_string_equal(out.data, once);
+    free(once);
+    buf_free(&out);
+    free(s);
+}
+
 static void bad_stored_text_fails(void **state)
 {
     (void)state;
@@ -314,10 +362,15 @@ static void bundle_outcome_when_includes_cut(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(no_view_is_byte_exact), cmocka_unit_test(summary_true),
-        cmocka_unit_test(summary_data_and_text), cmocka_unit_test(elements),
-        cmocka_unit_test(bad_stored_text_fails), cmocka_unit_test(bundle_entries_and_links),
-        cmocka_unit_test(bundle_empty),          cmocka_unit_test(bundle_outcome_when_includes_cut),
+        cmocka_unit_test(no_view_is_byte_exact),
+        cmocka_unit_test(summary_true),
+        cmocka_unit_test(summary_data_and_text),
+        cmocka_unit_test(elements),
+        cmocka_unit_test(tree_path_and_missing_meta),
+        cmocka_unit_test(bad_stored_text_fails),
+        cmocka_unit_test(bundle_entries_and_links),
+        cmocka_unit_test(bundle_empty),
+        cmocka_unit_test(bundle_outcome_when_includes_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
