@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"export", cli_export, "write every resource as NDJSON, one file per resource type"},
     {"fhirpath", cli_fhirpath, "evaluate a FHIRPath expression against a JSON resource"},
     {"lists", cli_lists, "write the MedMij lists (ZAL, OCL, Whitelist, GNL) of a local network"},
+    {"user", cli_user, "add, list, disable, enable and reset login accounts"},
 };
 
 static void usage(FILE *out)

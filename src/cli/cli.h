@@ -9,5 +9,6 @@ int cli_import(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_fhirpath(int argc, char **argv);
 int cli_lists(int argc, char **argv);
+int cli_user(int argc, char **argv);
 
 #endif
