@@ -23,7 +23,7 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: regie lists --description FILE --out DIR\n\n"
+    fprintf(out, "usage: regie lists --description FILE --out DIR [--xsd-dir DIR]\n\n"
                  "Writes the MedMij lists of a local network, described in the JSON FILE, to DIR:\n"
                  "ZAL.xml (Zorgaanbiederslijst), OCL.xml (OAuth client list), Whitelist.xml and\n"
                  "GNL.xml (Gegevensdienstnamenlijst). Each list's Volgnummer is one more than the\n"
@@ -33,6 +33,7 @@ static void usage(FILE *out)
                  "options:\n"
                  "  --description FILE  the network description (JSON)\n"
                  "  --out DIR           the directory to write the four lists to\n"
+                 "  --xsd-dir DIR       also validate each list against MedMij's XSDs in DIR\n"
                  "  --help              this text\n\n"
                  "exit status: 0 written, 1 invalid description or write failure, 2 usage error\n");
 }
@@ -470,7 +471,7 @@ static int write_file(const char *path, const struct buf *b)
 }
 
 /* Builds, checks and writes the four lists under temporary names, then renames them. */
-static int write_lists(const struct network *n, const char *dir)
+static int write_lists(const struct network *n, const char *dir, const char *xsd_dir)
 {
     char stamp[32];
     if (!n->tijdstempel) {
@@ -513,7 +514,8 @@ static int write_lists(const struct network *n, const char *dir)
         char err[512];
         snprintf(final[k], sizeof final[k], "%s/%s", dir, medmij_list_file_name(k));
         snprintf(tmp[k], sizeof tmp[k], "%s/.%s.tmp", dir, medmij_list_file_name(k));
-        if (medmij_list_write(&l, &out, err, sizeof err) != 0) {
+        if (medmij_list_write(&l, &out, err, sizeof err) != 0 ||
+            (xsd_dir && medmij_list_xsd_validate(out.data, out.len, k, xsd_dir, err, sizeof err))) {
             fprintf(stderr, "regie lists: %s: %s\n", medmij_list_short_name(k), err);
             rc = -1;
         } else if (write_file(tmp[k], &out) != 0) {
@@ -541,7 +543,7 @@ static int write_lists(const struct network *n, const char *dir)
 
 int cli_lists(int argc, char **argv)
 {
-    const char *desc_path = NULL, *dir = NULL;
+    const char *desc_path = NULL, *dir = NULL, *xsd_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -549,6 +551,8 @@ int cli_lists(int argc, char **argv)
         }
         if (i + 1 < argc && !strcmp(argv[i], "--description"))
             desc_path = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--xsd-dir"))
+            xsd_dir = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--out"))
             dir = argv[++i];
         else {
@@ -583,7 +587,7 @@ int cli_lists(int argc, char **argv)
         return 1;
     }
     struct network n = {0};
-    int rc = read_description(&n, desc) == 0 && write_lists(&n, dir) == 0 ? 0 : 1;
+    int rc = read_description(&n, desc) == 0 && write_lists(&n, dir, xsd_dir) == 0 ? 0 : 1;
     network_free(&n);
     json_object_put(desc);
     return rc;

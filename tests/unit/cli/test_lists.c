@@ -121,7 +121,12 @@ static void test_output_valid_against_xsd(void **state)
     }
     char dir[] = "/tmp/regie-cli-lists-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    assert_int_equal(run(NETWORK, dir), 0);
+    /* --xsd-dir validates while writing; a directory without the XSDs is an error. */
+    char *argv_bad[] = {"lists", "--description", NETWORK,        "--out",
+                        dir,     "--xsd-dir",     "/nonexistent", NULL};
+    assert_int_equal(cli_lists(7, argv_bad), 1);
+    char *argv[] = {"lists", "--description", NETWORK, "--out", dir, "--xsd-dir", xsd, NULL};
+    assert_int_equal(cli_lists(7, argv), 0);
     for (int k = 0; k < MEDMIJ_LIST_KINDS; k++) {
         struct medmij_list *l = read_list(dir, k, xsd);
         assert_non_null(l);
