@@ -1,5 +1,7 @@
 /* GET /fhir/metadata: the CapabilityStatement, derived from the route table (which interactions
  * exist) and the generated model (which resource types exist). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fhir/model.h"
@@ -56,6 +58,57 @@ static json_object *search_params(const char *type)
     return a;
 }
 
+/* searchInclude: "Type:param" for each reference parameter of type, and "*". */
+static json_object *search_includes(const char *type)
+{
+    json_object *a = json_object_new_array();
+    json_object_array_add(a, json_object_new_string("*"));
+    size_t n = 0;
+    const struct searchparam *p = searchparam_of_type(type, &n);
+    char name[160];
+    for (size_t i = 0; i < n; i++) {
+        if (p[i].sp_type != SP_REFERENCE) continue;
+        snprintf(name, sizeof name, "%s:%s", type, p[i].code);
+        json_object_array_add(a, json_object_new_string(name));
+    }
+    return a;
+}
+
+/* The index of type among the resource types (sorted by name), or nt when unknown. */
+static size_t type_index(const char *type, size_t nt)
+{
+    size_t lo = 0, hi = nt;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(type, fhir_resource_type_name(mid));
+        if (c == 0) return mid;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return nt;
+}
+
+/* searchRevInclude of every type at once (rev[i] for the i-th type): "Src:param" for each
+ * reference parameter of any type that can point to it. One pass over the table. */
+static void search_revincludes(json_object **rev, size_t nt)
+{
+    size_t n = searchparam_count();
+    char name[160];
+    for (size_t i = 0; i < n; i++) {
+        const struct searchparam *p = searchparam_at(i);
+        if (p->sp_type != SP_REFERENCE || !p->targets) continue;
+        for (const char *const *t = p->targets; *t; t++) {
+            size_t k = type_index(*t, nt);
+            if (k == nt) continue; /* "Resource" and other abstract targets */
+            if (!rev[k]) rev[k] = json_object_new_array();
+            snprintf(name, sizeof name, "%s:%s", p->type, p->code);
+            json_object_array_add(rev[k], json_object_new_string(name));
+        }
+    }
+}
+
 static json_object *operations(const char *type)
 {
     json_object *a = NULL;
@@ -71,7 +124,8 @@ static json_object *operations(const char *type)
     return a;
 }
 
-static json_object *resource_entry(const char *type, json_object *interactions)
+static json_object *resource_entry(const char *type, json_object *interactions,
+                                   json_object *revinclude)
 {
     json_object *r = json_object_new_object();
     json_object_object_add(r, "type", json_object_new_string(type));
@@ -86,6 +140,8 @@ static json_object *resource_entry(const char *type, json_object *interactions)
         r, "conditionalDelete",
         json_object_new_string(has_route("conditional-delete") ? "single" : "not-supported"));
     if (has_route("search-type")) {
+        json_object_object_add(r, "searchInclude", search_includes(type));
+        if (revinclude) json_object_object_add(r, "searchRevInclude", json_object_get(revinclude));
         json_object_object_add(r, "searchParam", search_params(type));
         json_object *ops = operations(type);
         if (ops) json_object_object_add(r, "operation", ops);
@@ -128,8 +184,14 @@ static json_object *build(const struct rest_ctx *rc)
             json_object_array_add(ia, code_obj(type_interactions[i]));
     json_object *resources = json_object_new_array();
     size_t nt = fhir_resource_type_count();
-    for (size_t i = 0; i < nt; i++)
-        json_object_array_add(resources, resource_entry(fhir_resource_type_name(i), ia));
+    json_object **rev = calloc(nt ? nt : 1, sizeof *rev);
+    if (rev && has_route("search-type")) search_revincludes(rev, nt);
+    for (size_t i = 0; i < nt; i++) {
+        json_object_array_add(resources,
+                              resource_entry(fhir_resource_type_name(i), ia, rev ? rev[i] : NULL));
+        if (rev) json_object_put(rev[i]);
+    }
+    free(rev);
     json_object_put(ia);
     json_object_object_add(rest, "resource", resources);
     json_object *sys = json_object_new_array();
