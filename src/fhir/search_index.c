@@ -249,49 +249,9 @@ static bool skipped(const struct searchparam *sp)
     return sp->sp_type == SP_SPECIAL || strcmp(sp->code, "_id") == 0;
 }
 
-static bool ident_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-/* Whether the resource has member name, or a choice variant of it (name + a type: "effective" ->
- * "effectiveDateTime"). */
-static bool has_member(json_object *res, const char *name, size_t len)
-{
-    json_object_object_foreach(res, key, val)
-    {
-        (void)val;
-        if (strncmp(key, name, len) == 0 &&
-            (key[len] == '\0' || (key[len] >= 'A' && key[len] <= 'Z')))
-            return true;
-    }
-    return false;
-}
-
-/* Most parameters of a type find nothing in a given resource, and evaluating them is most of
- * the cost of extraction. An expression whose every path starts "<Type>.<member>" (the
- * generated table's form) finds nothing when the resource has none of those members; anything
- * else (a bare "<Type>", another root) is evaluated. */
-static bool may_find_values(const char *type, const char *expr, json_object *res)
-{
-    size_t tl = strlen(type);
-    bool rooted = false;
-    for (const char *p = expr; (p = strstr(p, type)) != NULL; p += tl) {
-        if ((p > expr && (ident_char(p[-1]) || p[-1] == '.')) || ident_char(p[tl])) continue;
-        if (p[tl] != '.') return true;
-        const char *name = p + tl + 1;
-        size_t n = 0;
-        while (ident_char(name[n])) n++;
-        if (n == 0 || has_member(res, name, n)) return true;
-        rooted = true;
-    }
-    return !rooted || strchr(expr, '%') != NULL;
-}
-
 static int extract_param(json_object *res, const struct searchparam *sp, struct search_rows *out,
                          char *err, size_t err_len)
 {
-    if (!may_find_values(sp->type, sp->expression, res)) return 0;
     const struct fhirpath_expr *e = searchparam_expr(sp);
     if (!e) return 0; /* does not compile: a unit test rules this out */
     char msg[200] = "";
