@@ -127,14 +127,14 @@ void rest_h_everything(struct http_request *req, struct http_reply *rep)
         rest_reply_fail(rep, &f);
         return;
     }
-    struct search *s = search_parse_request(req, rep, NULL, params, n);
+    char path[STORE_ID_MAX + 32];
+    snprintf(path, sizeof path, "Patient/%s/$everything", id);
+    struct search_links links = {.path = path, .extra_query = a.extra};
+    struct search *s = search_parse_request(req, rep, NULL, params, n, &links);
     if (!s) return;
     if (a.since && s->nclauses == 0) add_since(s, &a);
     s->q.type = a.type;
     s->q.compartment = id;
-    char path[STORE_ID_MAX + 32];
-    snprintf(path, sizeof path, "Patient/%s/$everything", id);
-    struct search_links links = {.path = path, .extra_query = a.extra};
     search_answer(req, rep, s, &links, true);
     free(s);
 }

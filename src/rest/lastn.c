@@ -43,7 +43,10 @@ void rest_h_lastn(struct http_request *req, struct http_reply *rep)
                          "$lastn needs exactly one patient (patient= or subject=, one value)");
         return;
     }
-    struct search *s = search_parse_request(req, rep, "Observation", params, n);
+    char extra[32];
+    snprintf(extra, sizeof extra, "max=%lld", max);
+    struct search_links links = {.path = "Observation/$lastn", .extra_query = extra};
+    struct search *s = search_parse_request(req, rep, "Observation", params, n, &links);
     if (!s) return;
     s->q.type = "Observation";
     s->q.per_param = "code";
@@ -51,9 +54,6 @@ void rest_h_lastn(struct http_request *req, struct http_reply *rep)
     /* Newest first within each code; the store breaks ties by seq. */
     s->q.sort[0] = (struct store_sort){.param = "date", .ix_kind = STORE_IX_DATE, .desc = true};
     s->q.nsort = 1;
-    char extra[32];
-    snprintf(extra, sizeof extra, "max=%lld", max);
-    struct search_links links = {.path = "Observation/$lastn", .extra_query = extra};
     search_answer(req, rep, s, &links, false);
     free(s);
 }

@@ -2,6 +2,7 @@
  * (compartment search), and search_answer, which runs a parsed search and replies with the
  * searchset that $lastn and $everything use too. Query values may hold a BSN: nothing here logs
  * them (the dispatcher logs the path without its query). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +86,66 @@ static int add_match(void *ctx, const struct store_row *row)
     return 0;
 }
 
+/* name as the parser writes it into self_query (RFC 3986, unreserved and ":/,$@*" kept). */
+static bool self_encode(const char *name, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (n + 4 >= cap) return false;
+        if (isalnum(*p) || strchr("-._~:/,$@*", *p)) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* Whether self_query has a pair named enc. */
+static bool self_has(const char *q, const char *enc)
+{
+    size_t n = strlen(enc);
+    for (const char *p = q; *p;) {
+        if (!strncmp(p, enc, n) && p[n] == '=') return true;
+        p = strchr(p, '&');
+        if (!p) break;
+        p++;
+    }
+    return false;
+}
+
+/* The names of the parameters the parser skipped (lenient handling: unknown names and
+ * modifiers): given with a value, yet not in self_query. Names only: values may hold a BSN. */
+static void ignored_names(const struct search *s, const struct http_param *params, size_t n,
+                          char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *name = params[i].name;
+        char enc[256];
+        if (!params[i].value[0] || !strcmp(name, "_offset") || !strcmp(name, "_format") ||
+            !strcmp(name, "_pretty") || !self_encode(name, enc, sizeof enc) ||
+            self_has(s->self_query, enc) || strstr(out, enc))
+            continue;
+        size_t el = strlen(enc);
+        if (len + el + 3 >= cap) break;
+        if (len) {
+            memcpy(out + len, ", ", 2);
+            len += 2;
+        }
+        memcpy(out + len, enc, el + 1);
+        len += el;
+    }
+}
+
 struct search *search_parse_request(struct http_request *req, struct http_reply *rep,
-                                    const char *type, const struct http_param *params, size_t n)
+                                    const char *type, const struct http_param *params, size_t n,
+                                    struct search_links *links)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
     struct search *s = calloc(1, sizeof *s);
@@ -103,6 +162,7 @@ struct search *search_parse_request(struct http_request *req, struct http_reply 
         free(s);
         return NULL;
     }
+    ignored_names(s, params, n, links->ignored, sizeof links->ignored);
     return s;
 }
 
@@ -163,10 +223,10 @@ static void search_type(struct http_request *req, struct http_reply *rep)
 {
     const char *type = req->args[0];
     if (!rest_check_type(rep, type)) return;
-    struct search *s = search_parse_request(req, rep, type, req->params, req->nparams);
+    struct search_links links = {.path = type};
+    struct search *s = search_parse_request(req, rep, type, req->params, req->nparams, &links);
     if (!s) return;
     s->q.type = type;
-    struct search_links links = {.path = type};
     search_answer(req, rep, s, &links, false);
     free(s);
 }
@@ -190,13 +250,14 @@ void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
     const char *id = req->args[0], *type = req->args[1];
     bool all = !strcmp(type, "*");
     if (!rest_check_id(rep, id) || (!all && !rest_check_type(rep, type))) return;
-    struct search *s = search_parse_request(req, rep, all ? NULL : type, req->params, req->nparams);
-    if (!s) return;
-    s->q.type = all ? NULL : type;
-    s->q.compartment = id;
     char path[STORE_ID_MAX + STORE_TYPE_MAX + 16];
     snprintf(path, sizeof path, "Patient/%s/%s", id, type);
     struct search_links links = {.path = path};
+    struct search *s =
+        search_parse_request(req, rep, all ? NULL : type, req->params, req->nparams, &links);
+    if (!s) return;
+    s->q.type = all ? NULL : type;
+    s->q.compartment = id;
     search_answer(req, rep, s, &links, false);
     free(s);
 }
@@ -226,12 +287,12 @@ void rest_h_search_system(struct http_request *req, struct http_reply *rep)
         return;
     }
     if (!rest_check_type(rep, type)) return;
-    struct search *s = search_parse_request(req, rep, type, params, n);
-    if (!s) return;
-    s->q.type = type;
     char extra[STORE_TYPE_MAX + 8];
     snprintf(extra, sizeof extra, "_type=%s", type);
     struct search_links links = {.path = "", .extra_query = extra};
+    struct search *s = search_parse_request(req, rep, type, params, n, &links);
+    if (!s) return;
+    s->q.type = type;
     search_answer(req, rep, s, &links, false);
     free(s);
 }

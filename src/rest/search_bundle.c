@@ -125,14 +125,30 @@ static bool entry(struct buf *out, const struct rest_ctx *rc, const struct searc
     return true;
 }
 
-/* A warning the client should see (search.mode outcome), e.g. includes cut short. */
-static void outcome_entry(struct buf *out, const char *text, bool first)
+static void issue(struct buf *out, bool *first, const char *code, const char *text)
 {
-    buf_append_str(out, first ? "{" : ",{");
-    buf_append_str(out, "\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{"
-                        "\"severity\":\"warning\",\"code\":\"too-costly\",\"diagnostics\":");
+    buf_append_str(out, *first ? "{" : ",{");
+    *first = false;
+    buf_printf(out, "\"severity\":\"warning\",\"code\":\"%s\",\"diagnostics\":", code);
     json_str(out, text);
-    buf_append_str(out, "}]},\"search\":{\"mode\":\"outcome\"}}");
+    buf_append_char(out, '}');
+}
+
+/* What the client should know besides the resources (search.mode outcome): parameters ignored
+ * under lenient handling, includes cut short. */
+static void outcome_entry(struct buf *out, const struct search_result *r,
+                          const struct search_links *l, bool first_entry)
+{
+    buf_append_str(out, first_entry ? "{" : ",{");
+    buf_append_str(out, "\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[");
+    bool first = true;
+    if (l->ignored[0]) {
+        char text[sizeof l->ignored + 64];
+        snprintf(text, sizeof text, "parameters not understood, ignored: %s", l->ignored);
+        issue(out, &first, "not-supported", text);
+    }
+    if (r->includes_cut) issue(out, &first, "too-costly", r->includes_cut);
+    buf_append_str(out, "]},\"search\":{\"mode\":\"outcome\"}}");
 }
 
 static void pretty(struct http_reply *rep)
@@ -162,11 +178,12 @@ void search_bundle_reply(struct rest_ctx *rc, const struct search *s, const stru
     buf_printf(out, ",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"searchset\"", now);
     if (r->has_total) buf_printf(out, ",\"total\":%lld", (long long)r->total);
     links(out, rc, s, r, l);
-    if (r->n || r->includes_cut) {
+    bool outcome = r->includes_cut || l->ignored[0];
+    if (r->n || outcome) {
         buf_append_str(out, ",\"entry\":[");
         for (size_t i = 0; i < r->n; i++)
             if (!entry(out, rc, s, &r->hits[i], i == 0)) goto fail;
-        if (r->includes_cut) outcome_entry(out, r->includes_cut, r->n == 0);
+        if (outcome) outcome_entry(out, r, l, r->n == 0);
         buf_append_char(out, ']');
     }
     buf_append_char(out, '}');

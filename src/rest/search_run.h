@@ -74,11 +74,13 @@ int search_view_append(const struct search *s, const char *type, bool match, con
                        size_t len, struct buf *out);
 
 /* Where the answer's links point, relative to the base: "Patient", "Patient/1/Observation",
- * "Patient/1/$everything", "Observation/$lastn", "" (the base itself); extra_query (may be NULL) is
- * a canonical "name=value" pair the parser did not see (max= of $lastn), put first. */
+ * "Patient/1/$everything", "Observation/$lastn", "" (the base itself); extra_query (may be NULL)
+ * is a canonical "name=value" pair the parser did not see (max= of $lastn), put first. ignored
+ * lists the names of parameters skipped under lenient handling, told in an outcome entry. */
 struct search_links {
     const char *path;
     const char *extra_query;
+    char ignored[512];
 };
 
 /* Writes the searchset Bundle of r into rep (pretty when asked). */
@@ -92,9 +94,11 @@ void search_answer(struct http_request *req, struct http_reply *rep, struct sear
                    const struct search_links *links, bool everything_refs);
 
 /* Parses the request's parameters (params, n of them) for type into a new struct search (free
- * it), with the Prefer handling of req. NULL after replying with the failure. */
+ * it), with the Prefer handling of req; the names it ignored go to links->ignored. NULL after
+ * replying with the failure. */
 struct search *search_parse_request(struct http_request *req, struct http_reply *rep,
-                                    const char *type, const struct http_param *params, size_t n);
+                                    const char *type, const struct http_param *params, size_t n,
+                                    struct search_links *links);
 
 /* ---- Handlers (routes.c) ---- */
 void rest_h_search_type(struct http_request *req, struct http_reply *rep);
