@@ -105,7 +105,7 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
     /* Phase 1 (locked): throttles and the row. */
     pthread_mutex_lock(&a->lock);
     wait = lockout_table_wait(a->addresses, addr, now);
-    int found = wait ? 0 : read_row(a, username, &r);
+    int found = read_row(a, username, &r);
     if (found > 0) {
         int64_t w = lockout_wait(&a->cfg.account_lockout, &r.lock, now);
         if (w > wait) wait = w;
