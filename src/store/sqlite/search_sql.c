@@ -202,8 +202,9 @@ static void set_of_match(struct sq_build *b, const char *type, const struct stor
 {
     char v[16];
     sq_alias(b, 'v', v);
+    char order_seq[32];
     sq_emitf(b, "SELECT %s.seq ", v);
-    sq_from_where(b, type, NULL, cl, n, v);
+    sq_from_where(b, type, NULL, cl, n, v, order_seq);
 }
 
 static void ix_set(struct sq_build *b, const char *type, const struct store_clause *c)
@@ -303,9 +304,31 @@ static void compartment_check(struct sq_build *b, const char *type, const char *
     sq_emit(b, ")");
 }
 
-void sq_from_where(struct sq_build *b, const char *type, const char *compartment,
-                   const struct store_clause *cl, size_t n, const char *a)
+/* True when d is one value whose index lookup is equality on every column but the seq that the
+ * index carries last, with at most one row per resource: the index then hands out candidates in
+ * seq order, once each, so the query can join to it and stream a page (stopping after count + 1)
+ * instead of first collecting every match for IN. A code of a common LOINC at scale matches
+ * hundreds of thousands of rows. */
+static bool streams(const struct store_clause *d)
 {
+    if (!d || d->kind != STORE_Q_IX || d->nvalues != 1 || d->match != STORE_M_DEFAULT) return false;
+    const struct store_value *v = &d->values[0];
+    switch (d->ix_kind) {
+    case STORE_IX_TOKEN:
+        return v->code && v->system;
+    case STORE_IX_REF:
+        return !v->nchain && ((v->ref_id && v->ref_type) || (!v->ref_id && v->text));
+    case STORE_IX_URI:
+        return v->text != NULL;
+    default:
+        return false;
+    }
+}
+
+void sq_from_where(struct sq_build *b, const char *type, const char *compartment,
+                   const struct store_clause *cl, size_t n, const char *a, char order_seq[32])
+{
+    snprintf(order_seq, 32, "%s.seq", a);
     if (!type && !compartment) {
         b->failed = true;
         return;
@@ -321,9 +344,21 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
             }
         }
     }
-    sq_emitf(b, "FROM resource_version %s WHERE ", a);
-    if (d) {
-        sq_emitf(b, "%s.seq IN (", a);
+    if (streams(d)) {
+        char x[16], pt[16], pp[16];
+        sq_alias(b, 'd', x);
+        sq_param(b, type, pt);
+        sq_param(b, d->param, pp);
+        sq_emitf(b,
+                 "FROM %s %s CROSS JOIN resource_version %s ON %s.seq = %s.seq WHERE %s.type = %s "
+                 "AND %s.param = %s AND (",
+                 store_sq_ix_table(d->ix_kind), x, a, a, x, x, pt, x, pp);
+        sq_value_cond(b, d, d->ix_kind, &d->values[0], x, false);
+        sq_emit(b, ")");
+        if (compartment) compartment_check(b, type, compartment, a);
+        snprintf(order_seq, 32, "%s.seq", x);
+    } else if (d) {
+        sq_emitf(b, "FROM resource_version %s WHERE %s.seq IN (", a, a);
         if (d->kind == STORE_Q_ID)
             id_set(b, type, d);
         else if (d->kind == STORE_Q_HAS)
@@ -333,23 +368,25 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
         sq_emit(b, ")");
         if (compartment) compartment_check(b, type, compartment, a);
     } else if (compartment) {
-        sq_emitf(b, "%s.seq IN (", a);
+        sq_emitf(b, "FROM resource_version %s WHERE %s.seq IN (", a, a);
         compartment_set(b, type, compartment);
         sq_emit(b, ")");
     } else {
         /* The type's versions in seq order, keeping the current, not deleted ones. */
-        sq_emitf(b, "%s.type = ", a);
+        sq_emitf(b, "FROM resource_version %s WHERE %s.type = ", a, a);
         sq_text(b, type);
         sq_emitf(b,
                  " AND %s.deleted = 0 AND %s.seq = (SELECT c.seq FROM resource_current c WHERE "
                  "c.type = %s.type AND c.id = %s.id)",
                  a, a, a, a);
     }
-    char seq[32], id[32], typ[32];
-    snprintf(seq, sizeof seq, "%s.seq", a);
+    /* Checks name the candidate by the driving index's seq when streaming: SQLite then runs them
+     * before it reads the resource_version row, so a candidate that fails costs no row read
+     * (Observation?patient=X&code=Y: 0.66 -> 0.34 ms at 480k resources). */
+    char id[32], typ[32];
     snprintf(id, sizeof id, "%s.id", a);
     snprintf(typ, sizeof typ, "%s.type", a);
-    struct sq_cand cand = {.seq = seq, .id = id, .type = typ};
+    struct sq_cand cand = {.seq = order_seq, .id = id, .type = typ};
     for (size_t i = 0; i < n; i++) {
         if (&cl[i] == d) continue;
         sq_emit(b, " AND ");

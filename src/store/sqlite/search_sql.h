@@ -91,11 +91,13 @@ bool sq_value_indexable(const struct store_clause *c, const struct store_value *
 /* Emits a condition true when the candidate matches clause c (EXISTS / NOT EXISTS ...). */
 void sq_clause_check(struct sq_build *b, const char *type, const struct store_clause *c,
                      const struct sq_cand *cand);
-/* Emits "FROM resource_version <alias> WHERE ..." selecting the current, not deleted resources of
- * type (NULL: any, then compartment is required) that match every clause (AND) and, when
- * compartment is set, lie in that Patient compartment (with type NULL: and the Patient itself). */
+/* Emits "FROM ... WHERE ..." selecting, as <alias> (a resource_version row), the current, not
+ * deleted resources of type (NULL: any, then compartment is required) that match every clause
+ * (AND) and, when compartment is set, lie in that Patient compartment (with type NULL: and the
+ * Patient itself). order_seq gets the seq expression to order by last: the driving index's own
+ * seq when the candidates stream from it in seq order, so ORDER BY needs no sort. */
 void sq_from_where(struct sq_build *b, const char *type, const char *compartment,
-                   const struct store_clause *cl, size_t n, const char *alias);
+                   const struct store_clause *cl, size_t n, const char *alias, char order_seq[32]);
 /* How well clause c drives a query from an index: 0 not at all, higher is more selective. */
 int sq_clause_rank(const struct store_clause *c);
 

@@ -132,6 +132,27 @@ static void compartment(void **state)
     assert_string_equal(run_q(s, &q, NULL, NULL), "o3,o4");
     q.type = NULL;
     assert_string_equal(run_q(s, &q, NULL, NULL), "o3,o4");
+    /* a code with its system streams from the index; the compartment is checked */
+    v.system = LOINC;
+    q.type = "Observation";
+    q.compartment = "p1";
+    int64_t total = 0;
+    bool more = true;
+    q.want_total = true;
+    assert_string_equal(run_q(s, &q, &total, &more), "o1");
+    assert_int_equal(total, 1);
+    assert_false(more);
+    q.compartment = NULL;
+    q.count = 2;
+    q.nsort = 1;
+    q.sort[0] = (struct store_sort){.param = "date", .ix_kind = STORE_IX_DATE, .desc = true};
+    assert_string_equal(run_q(s, &q, &total, &more), "o4,o3");
+    assert_int_equal(total, 3);
+    assert_true(more);
+    q.want_total = false;
+    q.nsort = 0;
+    q.count = 10;
+    q.compartment = "p2";
     struct store_value idv = {.code = "o3"};
     struct store_clause idc = {.kind = STORE_Q_ID, .values = &idv, .nvalues = 1};
     q.type = "Observation";
