@@ -4,6 +4,7 @@
 #define REGIE_MEDMIJ_INTERNAL_H
 
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <stdatomic.h>
 
 #include "medmij/lists.h"
@@ -30,6 +31,17 @@ struct medmij_list_owned {
  * DOCTYPE, NUL bytes or more than max_bytes is refused before libxml2 sees it. NULL with err. */
 xmlDocPtr medmij_xml_read(const char *data, size_t len, size_t max_bytes, char *err,
                           size_t err_len);
+
+/* The same checks and options for a streaming reader, whose first error is kept in errs (the
+ * reader must not outlive errs). medmij_xml_stream_fail turns it into err; returns -1. */
+struct medmij_xml_errors {
+    char msg[256];
+    int line;
+    bool seen;
+};
+xmlTextReaderPtr medmij_xml_stream(const char *data, size_t len, size_t max_bytes,
+                                   struct medmij_xml_errors *errs, char *err, size_t err_len);
+int medmij_xml_stream_fail(const struct medmij_xml_errors *errs, char *err, size_t err_len);
 
 /* Validates a parsed document against the kind's XSD in xsd_dir. 0 valid, -1 with err. */
 int medmij_xsd_validate_doc(xmlDocPtr doc, enum medmij_list_kind kind, const char *xsd_dir,

@@ -1,6 +1,8 @@
 /* Reads a MedMij list from its XML into the model of lists.h. The element order, cardinality and
  * formats follow the published XSDs (release2; GNL release1) and are checked here in C whether or
- * not the XSDs are configured, so a list is never taken in unchecked. */
+ * not the XSDs are configured, so a list is never taken in unchecked. The top level is streamed
+ * (xmlTextReader) and each entry of the big container is expanded into a small tree on its own,
+ * so memory follows the model, not the document's tree. */
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,12 +45,14 @@ struct reader {
     struct medmij_arena *arena;
     const char *ns;
     bool allow_unknown;
+    bool root_pending;
     char *err;
     size_t err_len;
 };
 
 static bool is_known(const struct reader *r, const xmlNode *n)
 {
+    if (r->root_pending) return true; /* the root decides the namespace; read_root_element checks */
     if (!n->ns || !n->ns->href || strcmp((const char *)n->ns->href, r->ns) != 0) return false;
     for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
         if (!strcmp((const char *)n->name, known_names[i])) return true;
@@ -221,11 +225,8 @@ static const char *trim(const char *s, size_t *len)
 
 /* Tijdstempel: xs:dateTime of 20 characters or more. regie also requires the zone (a time without
  * one is ambiguous) and a real calendar date. */
-static int read_tijdstempel(struct reader *r, xmlNode **cur, const xmlNode *root,
-                            struct medmij_list *list)
+static int read_tijdstempel(struct reader *r, const xmlNode *n, struct medmij_list *list)
 {
-    xmlNode *n = expect(r, cur, root, "Tijdstempel");
-    if (!n) return -1;
     const char *raw = leaf_text(r, n, 64);
     if (!raw) return -1;
     size_t len;
@@ -243,11 +244,8 @@ static int read_tijdstempel(struct reader *r, xmlNode **cur, const xmlNode *root
 
 /* Volgnummer: xs:positiveInteger (an optional '+', digits, leading zeros allowed, at least 1);
  * regie's bound is what fits 64 bits. */
-static int read_volgnummer(struct reader *r, xmlNode **cur, const xmlNode *root,
-                           struct medmij_list *list)
+static int read_volgnummer(struct reader *r, const xmlNode *n, struct medmij_list *list)
 {
-    xmlNode *n = expect(r, cur, root, "Volgnummer");
-    if (!n) return -1;
     const char *raw = leaf_text(r, n, 64);
     if (!raw) return -1;
     size_t len, i = 0;
@@ -449,98 +447,210 @@ static int read_provider(struct reader *r, xmlNode *pe, struct medmij_provider *
     return sort_unique(r, svcs, got, sizeof *svcs, cmp_service, key_service, "GegevensdienstId");
 }
 
-static int read_zal(struct reader *r, xmlNode **cur, xmlNode *root, struct medmij_list *list)
+/* ---- the top level, streamed: only one entry of the big container is a tree at a time ---- */
+
+static int read_client(struct reader *r, xmlNode *c, void *slot)
 {
-    size_t n;
-    xmlNode *list_el =
-        open_list(r, cur, root, "Zorgaanbieders", "Zorgaanbieder", MEDMIJ_MAX_PROVIDERS, 0, &n);
-    if (!list_el) return -1;
-    struct medmij_provider *ps = n ? alloc_items(r, n, sizeof *ps) : NULL;
-    if (n && !ps) return -1;
-    xmlNode *pc = list_el->children;
-    size_t got = 0;
-    bool bad = false;
-    for (xmlNode *p; (p = take(r, &pc, "Zorgaanbieder", &bad));)
-        if (read_provider(r, p, &ps[got++]) != 0) return -1;
-    if (bad || expect_end(r, pc, list_el) != 0) return -1;
-    list->providers = ps;
-    list->n_providers = got;
-    return sort_unique(r, ps, got, sizeof *ps, cmp_provider, key_provider, "Zorgaanbiedernaam");
+    struct medmij_client *out = slot;
+    xmlNode *in = c->children;
+    out->hostname = leaf(r, &in, c, "Hostname", medmij_valid_hostname, "a host name");
+    if (!out->hostname) return -1;
+    out->organisation =
+        leaf(r, &in, c, "OAuthclientOrganisatienaam", display_text, "3 to 50 characters");
+    return out->organisation ? expect_end(r, in, c) : -1;
 }
 
-static int read_ocl(struct reader *r, xmlNode **cur, xmlNode *root, struct medmij_list *list)
+static int read_node(struct reader *r, xmlNode *node, void *slot)
 {
-    size_t n;
-    xmlNode *list_el =
-        open_list(r, cur, root, "OAuthclients", "OAuthclient", MEDMIJ_MAX_CLIENTS, 0, &n);
-    if (!list_el) return -1;
-    struct medmij_client *cs = n ? alloc_items(r, n, sizeof *cs) : NULL;
-    if (n && !cs) return -1;
-    xmlNode *cc = list_el->children;
-    size_t got = 0;
-    bool bad = false;
-    for (xmlNode *c; (c = take(r, &cc, "OAuthclient", &bad));) {
-        xmlNode *in = c->children;
-        cs[got].hostname = leaf(r, &in, c, "Hostname", medmij_valid_hostname, "a host name");
-        if (!cs[got].hostname) return -1;
-        cs[got].organisation =
-            leaf(r, &in, c, "OAuthclientOrganisatienaam", display_text, "3 to 50 characters");
-        if (!cs[got].organisation || expect_end(r, in, c) != 0) return -1;
-        got++;
-    }
-    if (bad || expect_end(r, cc, list_el) != 0) return -1;
-    list->clients = cs;
-    list->n_clients = got;
-    return sort_unique(r, cs, got, sizeof *cs, cmp_client, key_client, "Hostname");
+    const char **out = slot;
+    xmlNode *in = node->children;
+    *out = leaf(r, &in, node, "Hostname", medmij_valid_hostname, "a host name");
+    return *out ? expect_end(r, in, node) : -1;
 }
 
-static int read_whitelist(struct reader *r, xmlNode **cur, xmlNode *root, struct medmij_list *list)
+static int read_service_name(struct reader *r, xmlNode *e, void *slot)
 {
-    size_t n;
-    xmlNode *list_el =
-        open_list(r, cur, root, "MedMijNodes", "MedMijNode", MEDMIJ_MAX_NODES, 0, &n);
-    if (!list_el) return -1;
-    const char **nodes = n ? alloc_items(r, n, sizeof *nodes) : NULL;
-    if (n && !nodes) return -1;
-    xmlNode *nc = list_el->children;
-    size_t got = 0;
-    bool bad = false;
-    for (xmlNode *node; (node = take(r, &nc, "MedMijNode", &bad));) {
-        xmlNode *in = node->children;
-        nodes[got] = leaf(r, &in, node, "Hostname", medmij_valid_hostname, "a host name");
-        if (!nodes[got] || expect_end(r, in, node) != 0) return -1;
-        got++;
-    }
-    if (bad || expect_end(r, nc, list_el) != 0) return -1;
-    list->nodes = nodes;
-    list->n_nodes = got;
-    return sort_unique(r, nodes, got, sizeof *nodes, cmp_str, key_str, "Hostname");
+    struct medmij_service_name *out = slot;
+    xmlNode *in = e->children;
+    out->id = leaf(r, &in, e, "GegevensdienstId", id_text, "1 to 30 characters");
+    if (!out->id) return -1;
+    out->name = leaf(r, &in, e, "Weergavenaam", display_text, "3 to 50 characters");
+    return out->name ? expect_end(r, in, e) : -1;
 }
 
-static int read_gnl(struct reader *r, xmlNode **cur, xmlNode *root, struct medmij_list *list)
+static int read_provider_slot(struct reader *r, xmlNode *p, void *slot)
 {
-    size_t n;
-    xmlNode *list_el =
-        open_list(r, cur, root, "Gegevensdiensten", "Gegevensdienst", MEDMIJ_MAX_GNL, 0, &n);
-    if (!list_el) return -1;
-    struct medmij_service_name *es = n ? alloc_items(r, n, sizeof *es) : NULL;
-    if (n && !es) return -1;
-    xmlNode *ec = list_el->children;
-    size_t got = 0;
-    bool bad = false;
-    for (xmlNode *e; (e = take(r, &ec, "Gegevensdienst", &bad));) {
-        xmlNode *in = e->children;
-        es[got].id = leaf(r, &in, e, "GegevensdienstId", id_text, "1 to 30 characters");
-        if (!es[got].id) return -1;
-        es[got].name = leaf(r, &in, e, "Weergavenaam", display_text, "3 to 50 characters");
-        if (!es[got].name || expect_end(r, in, e) != 0) return -1;
-        got++;
+    return read_provider(r, p, slot);
+}
+
+/* Per kind: the container under the root, its entries, and how an entry is read and sorted. */
+static const struct container {
+    const char *name, *item;
+    size_t limit, size;
+    int (*read)(struct reader *, xmlNode *, void *);
+    int (*cmp)(const void *, const void *);
+    const char *(*key)(const void *);
+    const char *key_name;
+} containers[MEDMIJ_LIST_KINDS] = {
+    [MEDMIJ_ZAL] = {"Zorgaanbieders", "Zorgaanbieder", MEDMIJ_MAX_PROVIDERS,
+                    sizeof(struct medmij_provider), read_provider_slot, cmp_provider, key_provider,
+                    "Zorgaanbiedernaam"},
+    [MEDMIJ_OCL] = {"OAuthclients", "OAuthclient", MEDMIJ_MAX_CLIENTS, sizeof(struct medmij_client),
+                    read_client, cmp_client, key_client, "Hostname"},
+    [MEDMIJ_WHITELIST] = {"MedMijNodes", "MedMijNode", MEDMIJ_MAX_NODES, sizeof(const char *),
+                          read_node, cmp_str, key_str, "Hostname"},
+    [MEDMIJ_GNL] = {"Gegevensdiensten", "Gegevensdienst", MEDMIJ_MAX_GNL,
+                    sizeof(struct medmij_service_name), read_service_name, cmp_service_name,
+                    key_service_name, "GegevensdienstId"},
+};
+
+struct stream {
+    struct reader *r;
+    xmlTextReaderPtr xr;
+    struct medmij_xml_errors *errs;
+    bool pending; /* the reader stands on a node not yet looked at (after skipping a subtree) */
+};
+
+/* Moves to the next element child at `depth` (1 for the root's children). Returns 1 on one, 0 at
+ * the end of its parent, -1 on an error. White space, comments and processing instructions are
+ * passed over, unknown elements too when allowed. */
+static int next_child(struct stream *s, int depth)
+{
+    struct reader *r = s->r;
+    for (;;) {
+        if (!s->pending) {
+            int rc = xmlTextReaderRead(s->xr);
+            if (rc < 0) return medmij_xml_stream_fail(s->errs, r->err, r->err_len);
+            if (rc == 0) return medmij_fail(r->err, r->err_len, "list ends too early");
+        }
+        s->pending = false;
+        int type = xmlTextReaderNodeType(s->xr);
+        xmlNode *n = xmlTextReaderCurrentNode(s->xr);
+        int line = n ? n->line : 0;
+        switch (type) {
+        case XML_READER_TYPE_ELEMENT:
+            if (xmlTextReaderDepth(s->xr) != depth || !n) break;
+            if (is_known(r, n)) return 1;
+            if (!r->allow_unknown)
+                return medmij_fail(r->err, r->err_len, "line %d: unexpected element <%s>", line,
+                                   n->name);
+            if (xmlTextReaderNext(s->xr) < 0)
+                return medmij_xml_stream_fail(s->errs, r->err, r->err_len);
+            s->pending = true;
+            continue;
+        case XML_READER_TYPE_END_ELEMENT:
+            if (xmlTextReaderDepth(s->xr) == depth - 1) return 0;
+            break;
+        case XML_READER_TYPE_WHITESPACE:
+        case XML_READER_TYPE_SIGNIFICANT_WHITESPACE:
+        case XML_READER_TYPE_COMMENT:
+        case XML_READER_TYPE_PROCESSING_INSTRUCTION:
+            continue;
+        case XML_READER_TYPE_TEXT:
+        case XML_READER_TYPE_CDATA:
+            if (is_blank(xmlTextReaderConstValue(s->xr))) continue;
+            return medmij_fail(r->err, r->err_len, "line %d: unexpected content between elements",
+                               line);
+        default:
+            break;
+        }
+        return medmij_fail(r->err, r->err_len, "line %d: unexpected XML node", line);
     }
-    if (bad || expect_end(r, ec, list_el) != 0) return -1;
-    list->service_names = es;
-    list->n_service_names = got;
-    return sort_unique(r, es, got, sizeof *es, cmp_service_name, key_service_name,
-                       "GegevensdienstId");
+}
+
+/* The next child at depth, which must be `name`; NULL on an error. */
+static xmlNode *expect_child(struct stream *s, int depth, const xmlNode *parent, const char *name)
+{
+    struct reader *r = s->r;
+    int rc = next_child(s, depth);
+    if (rc < 0) return NULL;
+    if (rc == 0) {
+        medmij_fail(r->err, r->err_len, "line %d: <%s> lacks <%s>", parent->line, parent->name,
+                    name);
+        return NULL;
+    }
+    xmlNode *n = xmlTextReaderCurrentNode(s->xr);
+    if (strcmp((const char *)n->name, name) != 0) {
+        medmij_fail(r->err, r->err_len, "line %d: expected <%s> in <%s>, found <%s>", n->line, name,
+                    parent->name, n->name);
+        return NULL;
+    }
+    return check_attrs(r, n) == 0 ? n : NULL;
+}
+
+/* Makes the current element a whole tree (valid until the reader moves on). */
+static xmlNode *expand(struct stream *s)
+{
+    xmlNode *n = xmlTextReaderExpand(s->xr);
+    if (!n) medmij_xml_stream_fail(s->errs, s->r->err, s->r->err_len);
+    return n;
+}
+
+/* Moves past the current element's subtree, freeing it. */
+static int skip(struct stream *s)
+{
+    if (xmlTextReaderNext(s->xr) < 0)
+        return medmij_xml_stream_fail(s->errs, s->r->err, s->r->err_len);
+    s->pending = true;
+    return 0;
+}
+
+/* Reads the entries of the kind's container one at a time into a growing array, then moves them
+ * into the arena, sorted, with duplicate keys refused. */
+static int read_container(struct stream *s, const struct container *c, xmlNode *cont,
+                          void **items_out, size_t *n_out)
+{
+    struct reader *r = s->r;
+    unsigned char *items = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    if (!xmlTextReaderIsEmptyElement(s->xr)) {
+        int more;
+        while ((more = next_child(s, 2)) == 1) {
+            xmlNode *e = xmlTextReaderCurrentNode(s->xr);
+            if (strcmp((const char *)e->name, c->item) != 0) {
+                rc = medmij_fail(r->err, r->err_len, "line %d: unexpected <%s> in <%s>", e->line,
+                                 e->name, c->name);
+                break;
+            }
+            if (n == c->limit) {
+                rc = medmij_fail(r->err, r->err_len, "line %d: <%s> holds more than %zu <%s>",
+                                 cont->line, c->name, c->limit, c->item);
+                break;
+            }
+            if (n == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                unsigned char *p = realloc(items, ncap * c->size);
+                if (!p) {
+                    rc = medmij_fail(r->err, r->err_len, "out of memory");
+                    break;
+                }
+                items = p;
+                cap = ncap;
+            }
+            memset(items + n * c->size, 0, c->size);
+            if (check_attrs(r, e) != 0 || !(e = expand(s)) ||
+                c->read(r, e, items + n * c->size) != 0 || skip(s) != 0) {
+                rc = -1;
+                break;
+            }
+            n++;
+        }
+        if (more < 0) rc = -1;
+    }
+    void *kept = NULL;
+    if (rc == 0 && n) {
+        kept = alloc_items(r, n, c->size);
+        if (!kept)
+            rc = -1;
+        else
+            memcpy(kept, items, n * c->size);
+    }
+    free(items);
+    if (rc != 0) return rc;
+    *items_out = kept;
+    *n_out = n;
+    return sort_unique(r, kept, n, c->size, c->cmp, c->key, c->key_name);
 }
 
 static int kind_of_root(const xmlNode *root, enum medmij_list_kind *kind)
@@ -553,14 +663,18 @@ static int kind_of_root(const xmlNode *root, enum medmij_list_kind *kind)
     return -1;
 }
 
-static int read_root(struct reader *r, xmlDocPtr doc, const struct medmij_parse_opts *opts,
-                     struct medmij_list *list)
+/* The root element: which list, its namespace, its attributes. */
+static int read_root_element(struct stream *s, const struct medmij_parse_opts *opts,
+                             struct medmij_list *list, xmlNode **root_out)
 {
-    xmlNode *root = xmlDocGetRootElement(doc);
+    struct reader *r = s->r;
+    int rc = next_child(s, 0);
+    if (rc <= 0) return -1;
+    xmlNode *root = xmlTextReaderCurrentNode(s->xr);
     enum medmij_list_kind kind;
-    if (!root || kind_of_root(root, &kind) != 0)
+    if (kind_of_root(root, &kind) != 0)
         return medmij_fail(r->err, r->err_len, "root element <%s> is not a MedMij list",
-                           root ? (const char *)root->name : "");
+                           root->name);
     if (opts->expect != MEDMIJ_LIST_ANY && opts->expect != kind)
         return medmij_fail(r->err, r->err_len, "expected a %s, found <%s>",
                            medmij_list_root(opts->expect), root->name);
@@ -568,16 +682,78 @@ static int read_root(struct reader *r, xmlDocPtr doc, const struct medmij_parse_
     if (!root->ns || !root->ns->href || strcmp((const char *)root->ns->href, r->ns) != 0)
         return medmij_fail(r->err, r->err_len, "<%s> is not in namespace %s", root->name, r->ns);
     if (check_attrs(r, root) != 0) return -1;
-    if (opts->xsd_dir && medmij_xsd_validate_doc(doc, kind, opts->xsd_dir, r->err, r->err_len))
-        return -1;
     list->kind = kind;
-    xmlNode *cur = root->children;
-    if (read_tijdstempel(r, &cur, root, list) || read_volgnummer(r, &cur, root, list)) return -1;
-    int rc = kind == MEDMIJ_ZAL   ? read_zal(r, &cur, root, list)
-             : kind == MEDMIJ_OCL ? read_ocl(r, &cur, root, list)
-             : kind == MEDMIJ_GNL ? read_gnl(r, &cur, root, list)
-                                  : read_whitelist(r, &cur, root, list);
-    return rc ? rc : expect_end(r, cur, root);
+    *root_out = root;
+    return 0;
+}
+
+/* Any root element is "known" at depth 0: is_known needs the namespace, which is not set yet. */
+static int read_stream(struct stream *s, const struct medmij_parse_opts *opts,
+                       struct medmij_list *list)
+{
+    struct reader *r = s->r;
+    xmlNode *root;
+    r->ns = NULL;
+    r->root_pending = true;
+    int rc = read_root_element(s, opts, list, &root);
+    r->root_pending = false;
+    if (rc != 0) return -1;
+    if (xmlTextReaderIsEmptyElement(s->xr))
+        return medmij_fail(r->err, r->err_len, "line %d: <%s> lacks <Tijdstempel>", root->line,
+                           root->name);
+    /* Copied: the reader may free the root's node once its children stream past. */
+    xmlNode parent = {.name = root->name, .line = root->line};
+    xmlChar *root_name = xmlStrdup(root->name);
+    parent.name = root_name;
+    const struct container *c = &containers[list->kind];
+    xmlNode *n;
+    void *items = NULL;
+    size_t count = 0;
+    rc = -1;
+    if ((n = expect_child(s, 1, &parent, "Tijdstempel")) && (n = expand(s)) &&
+        read_tijdstempel(r, n, list) == 0 && skip(s) == 0 &&
+        (n = expect_child(s, 1, &parent, "Volgnummer")) && (n = expand(s)) &&
+        read_volgnummer(r, n, list) == 0 && skip(s) == 0 &&
+        (n = expect_child(s, 1, &parent, c->name)) &&
+        read_container(s, c, n, &items, &count) == 0) {
+        int more = next_child(s, 1);
+        if (more == 1) {
+            n = xmlTextReaderCurrentNode(s->xr);
+            medmij_fail(r->err, r->err_len, "line %d: unexpected <%s> in <%s>", n->line, n->name,
+                        root_name);
+        } else if (more == 0) {
+            rc = 0;
+        }
+    }
+    xmlFree(root_name);
+    if (rc != 0) return -1;
+    /* Whatever follows the root (comments, or a second root: not well-formed) is read too. */
+    int more;
+    while ((more = xmlTextReaderRead(s->xr)) == 1) {
+        int type = xmlTextReaderNodeType(s->xr);
+        if (type != XML_READER_TYPE_COMMENT && type != XML_READER_TYPE_PROCESSING_INSTRUCTION &&
+            type != XML_READER_TYPE_WHITESPACE && type != XML_READER_TYPE_SIGNIFICANT_WHITESPACE)
+            return medmij_fail(r->err, r->err_len, "content after the root element");
+    }
+    if (more < 0) return medmij_xml_stream_fail(s->errs, r->err, r->err_len);
+    switch (list->kind) {
+    case MEDMIJ_ZAL:
+        list->providers = items;
+        list->n_providers = count;
+        break;
+    case MEDMIJ_OCL:
+        list->clients = items;
+        list->n_clients = count;
+        break;
+    case MEDMIJ_WHITELIST:
+        list->nodes = items;
+        list->n_nodes = count;
+        break;
+    default:
+        list->service_names = items;
+        list->n_service_names = count;
+    }
+    return 0;
 }
 
 struct medmij_list *medmij_list_parse(const char *data, size_t len,
@@ -587,11 +763,12 @@ struct medmij_list *medmij_list_parse(const char *data, size_t len,
     static const struct medmij_parse_opts defaults = {.expect = MEDMIJ_LIST_ANY};
     if (!opts) opts = &defaults;
     if (err && err_len) err[0] = '\0';
-    xmlDocPtr doc = medmij_xml_read(data, len, opts->max_bytes, err, err_len);
-    if (!doc) return NULL;
+    struct medmij_xml_errors errs;
+    xmlTextReaderPtr xr = medmij_xml_stream(data, len, opts->max_bytes, &errs, err, err_len);
+    if (!xr) return NULL;
     struct medmij_list_owned *l = calloc(1, sizeof *l);
     if (!l) {
-        xmlFreeDoc(doc);
+        xmlFreeTextReader(xr);
         medmij_fail(err, err_len, "out of memory");
         return NULL;
     }
@@ -600,8 +777,12 @@ struct medmij_list *medmij_list_parse(const char *data, size_t len,
                        .allow_unknown = opts->allow_unknown_elements,
                        .err = err,
                        .err_len = err_len};
-    int rc = read_root(&r, doc, opts, &l->pub);
-    xmlFreeDoc(doc);
+    struct stream s = {.r = &r, .xr = xr, .errs = &errs};
+    int rc = read_stream(&s, opts, &l->pub);
+    xmlFreeTextReader(xr);
+    /* The XSD check reads the document again as a tree; only when configured. */
+    if (rc == 0 && opts->xsd_dir)
+        rc = medmij_list_xsd_validate(data, len, l->pub.kind, opts->xsd_dir, err, err_len);
     if (rc == 0) {
         unsigned int dlen = 0;
         if (!EVP_Digest(data, len, l->pub.sha256, &dlen, EVP_sha256(), NULL))
