@@ -781,8 +781,11 @@ struct medmij_list *medmij_list_parse(const char *data, size_t len,
     int rc = read_stream(&s, opts, &l->pub);
     xmlFreeTextReader(xr);
     /* The XSD check reads the document again as a tree; only when configured. */
-    if (rc == 0 && opts->xsd_dir)
-        rc = medmij_list_xsd_validate(data, len, l->pub.kind, opts->xsd_dir, err, err_len);
+    if (rc == 0 && opts->xsd_dir) {
+        xmlDocPtr doc = medmij_xml_read(data, len, opts->max_bytes, err, err_len);
+        rc = doc ? medmij_xsd_validate_doc(doc, l->pub.kind, opts->xsd_dir, err, err_len) : -1;
+        xmlFreeDoc(doc);
+    }
     if (rc == 0) {
         unsigned int dlen = 0;
         if (!EVP_Digest(data, len, l->pub.sha256, &dlen, EVP_sha256(), NULL))

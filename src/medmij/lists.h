@@ -23,7 +23,7 @@ enum medmij_list_kind {
 };
 
 /* Limits on what a list may hold. A list past any of them is refused as a whole. */
-#define MEDMIJ_LIST_MAX_BYTES_DEFAULT (16u << 20)
+#define MEDMIJ_LIST_MAX_BYTES_DEFAULT (64u << 20) /* the reader streams; see docs/medmij.md */
 #define MEDMIJ_MAX_PROVIDERS          100000u
 #define MEDMIJ_MAX_SERVICES           256u /* data services of one provider */
 #define MEDMIJ_MAX_ROLES              64u  /* system roles of one data service */
