@@ -692,19 +692,19 @@ static int read_stream(struct stream *s, const struct medmij_parse_opts *opts,
                        struct medmij_list *list)
 {
     struct reader *r = s->r;
-    xmlNode *root;
+    xmlNode *root = NULL;
     r->ns = NULL;
     r->root_pending = true;
     int rc = read_root_element(s, opts, list, &root);
     r->root_pending = false;
-    if (rc != 0) return -1;
+    if (rc != 0 || !root) return -1;
     if (xmlTextReaderIsEmptyElement(s->xr))
         return medmij_fail(r->err, r->err_len, "line %d: <%s> lacks <Tijdstempel>", root->line,
                            root->name);
     /* Copied: the reader may free the root's node once its children stream past. */
-    xmlNode parent = {.name = root->name, .line = root->line};
     xmlChar *root_name = xmlStrdup(root->name);
-    parent.name = root_name;
+    if (!root_name) return medmij_fail(r->err, r->err_len, "out of memory");
+    xmlNode parent = {.name = root_name, .line = root->line};
     const struct container *c = &containers[list->kind];
     xmlNode *n;
     void *items = NULL;
