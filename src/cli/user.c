@@ -97,6 +97,11 @@ static int parse(int argc, char **argv, struct options *o)
         usage(stderr);
         return 2;
     }
+    if (strcmp(o->action, "add") && strcmp(o->action, "list") && strcmp(o->action, "disable") &&
+        strcmp(o->action, "enable") && strcmp(o->action, "reset")) {
+        fprintf(stderr, "regie user: unknown action '%s'\n", o->action);
+        return 2;
+    }
     if (!o->accounts) {
         fprintf(stderr, "regie user: --accounts PATH is required\n");
         return 2;
@@ -307,11 +312,6 @@ int cli_user(int argc, char **argv)
     struct options o;
     int rc = parse(argc, argv, &o);
     if (rc) return rc == 1 ? 0 : rc;
-    if (strcmp(o.action, "add") && strcmp(o.action, "list") && strcmp(o.action, "disable") &&
-        strcmp(o.action, "enable") && strcmp(o.action, "reset")) {
-        fprintf(stderr, "regie user: unknown action '%s'\n", o.action);
-        return 2;
-    }
     struct accounts_config cfg;
     accounts_config_default(&cfg);
     if (o.issuer) {
