@@ -263,6 +263,15 @@ static void test_structure(void **state)
              "00.5Z</w:Tijdstempel><w:Volgnummer> +0003 </w:Volgnummer><w:MedMijNodes/>"
              "</w:Whitelist>",
              false);
+    /* After the root: comments are fine, anything else is not. */
+    accepted(WL_HEAD "<MedMijNodes/></Whitelist>\n<!-- signed -->\n", false);
+    refused(WL_HEAD "<MedMijNodes/></Whitelist>junk", "not well-formed");
+    refused(WL_HEAD "<MedMijNodes/></Whitelist><Whitelist/>", "not well-formed");
+    /* An error late in a long list is found (the reader streams). */
+    refused(WL_HEAD "<MedMijNodes>" WL_NODE("a.test") WL_NODE("b.test")
+                WL_NODE("c.test") "<MedMijNode><Hostname>d.test</Hostname></MedMijNod></"
+                                  "MedMijNodes></Whitelist>",
+            "not well-formed");
     refused("<Foo xmlns=\"" WL_NS "\"/>", "not a MedMij list");
     refused("<Whitelist xmlns=\"xmlns://afsprakenstelsel.medmij.nl/whitelist/release1/\"/>",
             "namespace");
