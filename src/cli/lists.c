@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/lists.h"
 #include "json/jsonx.h"
 #include "medmij/lists.h"
 
@@ -23,19 +24,25 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: regie lists --description FILE --out DIR [--xsd-dir DIR]\n\n"
-                 "Writes the MedMij lists of a local network, described in the JSON FILE, to DIR:\n"
-                 "ZAL.xml (Zorgaanbiederslijst), OCL.xml (OAuth client list), Whitelist.xml and\n"
-                 "GNL.xml (Gegevensdienstnamenlijst). Each list's Volgnummer is one more than the\n"
-                 "one already in DIR (1 for a new list) unless FILE sets \"volgnummer\"; the\n"
-                 "Tijdstempel is now unless FILE sets \"tijdstempel\". DIR must exist. The\n"
-                 "description format is in docs/medmij.md.\n\n"
-                 "options:\n"
-                 "  --description FILE  the network description (JSON)\n"
-                 "  --out DIR           the directory to write the four lists to\n"
-                 "  --xsd-dir DIR       also validate each list against MedMij's XSDs in DIR\n"
-                 "  --help              this text\n\n"
-                 "exit status: 0 written, 1 invalid description or write failure, 2 usage error\n");
+    fprintf(out,
+            "usage: regie lists --description FILE --out DIR [--xsd-dir DIR]\n"
+            "       regie lists --check SOURCE... [--xsd-dir DIR] [--ca-file FILE]\n\n"
+            "Writes the MedMij lists of a local network, described in the JSON FILE, to DIR:\n"
+            "ZAL.xml (Zorgaanbiederslijst), OCL.xml (OAuth client list), Whitelist.xml and\n"
+            "GNL.xml (Gegevensdienstnamenlijst). Each list's Volgnummer is one more than the\n"
+            "one already in DIR (1 for a new list) unless FILE sets \"volgnummer\"; the\n"
+            "Tijdstempel is now unless FILE sets \"tijdstempel\". DIR must exist. The\n"
+            "description format is in docs/medmij.md.\n\n"
+            "options:\n"
+            "  --description FILE  the network description (JSON)\n"
+            "  --out DIR           the directory to write the four lists to\n"
+            "  --xsd-dir DIR       also validate each list against MedMij's XSDs in DIR\n"
+            "  --check SOURCE...   read lists (files or https:// URLs) as the server does and\n"
+            "                      say what each holds or why it is refused (writes nothing)\n"
+            "  --ca-file FILE      https: trust these CAs instead of the system's\n"
+            "  --help              this text\n\n"
+            "exit status: 0 written (or every list passed), 1 invalid description, write\n"
+            "failure or a refused list, 2 usage error\n");
 }
 
 /* Strings built here (names with @medmij, endpoint URLs); freed together at the end. */
@@ -543,7 +550,9 @@ static int write_lists(const struct network *n, const char *dir, const char *xsd
 
 int cli_lists(int argc, char **argv)
 {
-    const char *desc_path = NULL, *dir = NULL, *xsd_dir = NULL;
+    const char *desc_path = NULL, *dir = NULL, *xsd_dir = NULL, *ca_file = NULL;
+    char **checks = NULL;
+    size_t n_checks = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -553,13 +562,30 @@ int cli_lists(int argc, char **argv)
             desc_path = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--xsd-dir"))
             xsd_dir = argv[++i];
-        else if (i + 1 < argc && !strcmp(argv[i], "--out"))
+        else if (i + 1 < argc && !strcmp(argv[i], "--ca-file"))
+            ca_file = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--check")) {
+            /* --check takes every following argument up to the next option. */
+            checks = argv + i + 1;
+            while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
+                i++;
+                n_checks++;
+            }
+        } else if (i + 1 < argc && !strcmp(argv[i], "--out"))
             dir = argv[++i];
         else {
             fprintf(stderr, "regie lists: unknown option or missing value: %s\n\n", argv[i]);
             usage(stderr);
             return 2;
         }
+    }
+    if (n_checks) {
+        if (desc_path || dir) {
+            fprintf(stderr, "regie lists: --check does not go with --description or --out\n\n");
+            usage(stderr);
+            return 2;
+        }
+        return cli_lists_check(checks, n_checks, xsd_dir, ca_file);
     }
     if (!desc_path || !dir) {
         fprintf(stderr, "regie lists: --description FILE and --out DIR are required\n\n");

@@ -191,6 +191,21 @@ static void test_bad_descriptions(void **state)
     clean(dir);
 }
 
+static void test_check(void **state)
+{
+    (void)state;
+    char *good[] = {"lists", "--check", "tests/fixtures/medmij/ZAL.xml",
+                    "tests/fixtures/medmij/OCL.xml", NULL};
+    assert_int_equal(cli_lists(4, good), 0);
+    char *bad[] = {"lists", "--check", "tests/fixtures/medmij/GNL.xml",
+                   "tests/fixtures/medmij/network.json", NULL};
+    assert_int_equal(cli_lists(4, bad), 1);
+    char *http[] = {"lists", "--check", "http://127.0.0.1:1/ZAL.xml", NULL};
+    assert_int_equal(cli_lists(3, http), 1);
+    char *mixed[] = {"lists", "--check", "tests/fixtures/medmij/ZAL.xml", "--out", "/tmp", NULL};
+    assert_int_equal(cli_lists(5, mixed), 2);
+}
+
 static void test_usage(void **state)
 {
     (void)state;
@@ -212,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_writes_four_lists),
         cmocka_unit_test(test_output_valid_against_xsd),
         cmocka_unit_test(test_bad_descriptions),
+        cmocka_unit_test(test_check),
         cmocka_unit_test(test_usage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
