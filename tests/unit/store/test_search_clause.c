@@ -350,6 +350,58 @@ static void contract_violations_are_hard(void **state)
     assert_int_equal(s->ops->search(s, &q, collect_cb, &c, NULL, NULL), STORE_HARD);
 }
 
+/* Many OR values grow the builder; past its caps the search is refused, not truncated. */
+static void many_values(void **state)
+{
+    struct store *s = S(state);
+    enum { N = 5000 };
+    struct store_value *v = calloc(N, sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < N; i++) v[i] = (struct store_value){.system = LOINC, .code = "x"};
+    v[299].code = "8480-6";
+    struct store_clause c = {.kind = STORE_Q_IX,
+                             .ix_kind = STORE_IX_TOKEN,
+                             .param = "code",
+                             .values = v,
+                             .nvalues = 300};
+    assert_string_equal(one(s, "Observation", &c), "o2");
+    c.match = STORE_M_NOT; /* the same values as a check */
+    assert_string_equal(one(s, "Observation", &c), "o1,o3,o4");
+    c.match = STORE_M_DEFAULT;
+    c.nvalues = N;
+    assert_string_equal(one(s, "Observation", &c), "ERROR");
+    free(v);
+}
+
+/* A chain inside a _has: Patients with an Observation whose subject is named "anna...". */
+static void nested(void **state)
+{
+    struct store *s = S(state);
+    struct store_value nv = {.text = "anna"};
+    struct store_clause name = {.kind = STORE_Q_IX,
+                                .ix_kind = STORE_IX_STRING,
+                                .param = "name",
+                                .values = &nv,
+                                .nvalues = 1};
+    struct store_value rv = {.ref_type = "Patient", .chain = &name, .nchain = 1};
+    struct store_clause subj = {.kind = STORE_Q_IX,
+                                .ix_kind = STORE_IX_REF,
+                                .param = "subject",
+                                .values = &rv,
+                                .nvalues = 1};
+    struct store_clause has = {.kind = STORE_Q_HAS,
+                               .has_type = "Observation",
+                               .has_param = "patient",
+                               .has = &subj,
+                               .nhas = 1};
+    assert_string_equal(one(s, "Patient", &has), "p2");
+    /* the same as a check, inside a compartment search of every type */
+    struct store_search_q q = {.compartment = "p2", .clauses = &has, .nclauses = 1, .count = 10};
+    assert_string_equal(run_q(s, &q, NULL, NULL), "p2");
+    q.compartment = "p1";
+    assert_string_equal(run_q(s, &q, NULL, NULL), "-");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +418,8 @@ int main(void)
         cmocka_unit_test(missing_and_id),
         cmocka_unit_test(no_clause_lists_the_type),
         cmocka_unit_test(contract_violations_are_hard),
+        cmocka_unit_test(many_values),
+        cmocka_unit_test(nested),
     };
     return cmocka_run_group_tests(tests, data_setup, fixture_teardown);
 }
