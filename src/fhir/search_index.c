@@ -83,17 +83,30 @@ static bool own(struct search_rows *r, const char **s)
     return *s != NULL;
 }
 
-/* FNV-1a over a row's fields, so duplicates are looked for among rows of equal hash only. */
+/* A word-at-a-time hash of a row's fields, so duplicates are looked for among rows of equal hash
+ * only. */
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h = (h ^ v) * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+}
+
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
+    uint64_t v;
+    for (; n >= 8; b += 8, n -= 8) {
+        memcpy(&v, b, 8);
+        h = mix(h, v);
+    }
+    v = 0;
+    memcpy(&v, b, n);
+    return mix(h, v ^ ((uint64_t)n << 56));
 }
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    return s ? hash_bytes(h, s, strlen(s) + 1) : hash_bytes(h, "\xff", 1);
+    return s ? hash_bytes(h, s, strlen(s)) : mix(h, 0xFFFFFFFFFFFFFFFFULL);
 }
 
 static uint64_t row_hash(const struct store_ix *r)
