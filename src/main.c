@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"fhirpath", cli_fhirpath, "evaluate a FHIRPath expression against a JSON resource"},
     {"lists", cli_lists, "write the MedMij lists (ZAL, OCL, Whitelist, GNL) of a local network"},
     {"user", cli_user, "add, list, disable, enable and reset login accounts"},
+    {"ca", cli_ca, "a local certificate authority: a CA and node certificates for demo and tests"},
 };
 
 static void usage(FILE *out)
