@@ -47,6 +47,44 @@ int medmij_xml_stream_fail(const struct medmij_xml_errors *errs, char *err, size
 int medmij_xsd_validate_doc(xmlDocPtr doc, enum medmij_list_kind kind, const char *xsd_dir,
                             char *err, size_t err_len);
 
+/* ---- reading entries (list_entry.c), used by the streaming reader (list_parse.c) ---- */
+
+/* The state of one read: where strings go, the list's namespace, and where the reason goes. */
+struct medmij_reader {
+    struct medmij_arena *arena;
+    const char *ns;
+    bool allow_unknown;
+    bool root_pending;
+    char *err;
+    size_t err_len;
+};
+
+/* Whether an element is one the XSDs know in the list's namespace (every root is "known" while
+ * root_pending, since the root decides the namespace). */
+bool medmij_entry_known(const struct medmij_reader *r, const xmlNode *n);
+bool medmij_blank(const xmlChar *s);
+/* Only xsi: attributes are allowed (any, with allow_unknown). 0 or -1 with the reason. */
+int medmij_entry_attrs(struct medmij_reader *r, const xmlNode *n);
+int medmij_read_tijdstempel(struct medmij_reader *r, const xmlNode *n, struct medmij_list *list);
+int medmij_read_volgnummer(struct medmij_reader *r, const xmlNode *n, struct medmij_list *list);
+void *medmij_reader_alloc(struct medmij_reader *r, size_t n, size_t size);
+/* Sorts n items by key and refuses two with the same key (the XSDs' xs:unique rules). */
+int medmij_sort_unique(struct medmij_reader *r, void *items, size_t n, size_t size,
+                       int (*cmp)(const void *, const void *), const char *(*key)(const void *),
+                       const char *what);
+
+/* Per kind: the container under the root, its entries, how one entry (a small tree) is read into
+ * its slot, and how the entries are sorted. */
+struct medmij_container {
+    const char *name, *item;
+    size_t limit, size;
+    int (*read)(struct medmij_reader *, xmlNode *, void *);
+    int (*cmp)(const void *, const void *);
+    const char *(*key)(const void *);
+    const char *key_name;
+};
+extern const struct medmij_container medmij_containers[MEDMIJ_LIST_KINDS];
+
 /* Writes a printf-style reason into err (when given). Returns -1, for `return fail(...)`. */
 __attribute__((format(printf, 3, 4))) int medmij_fail(char *err, size_t err_len, const char *fmt,
                                                       ...);
