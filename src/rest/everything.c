@@ -1,7 +1,7 @@
 /* GET Patient/[id]/$everything: every current resource in the Patient's compartment (the Patient
  * itself included), paged with _count and _offset like a search, and on each page the resources
  * outside the compartment that the page refers to (Practitioner, Organization, Medication ...) as
- * includes. _since keeps what changed at or after an instant, _type one resource type. 404 when
+ * includes. _since keeps what changed at or after an instant, _type some resource types. 404 when
  * there is no such Patient, 410 when it was deleted. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,19 +13,22 @@
 
 /* The operation's own parameters, which the search parser (of no type) does not know. */
 struct everything_args {
-    const char *since, *type;
+    const char *since;
+    const char *types[SEARCH_TYPES_MAX];
+    size_t ntypes;
+    char type_buf[SEARCH_TYPES_MAX * STORE_TYPE_MAX];
     int64_t since_lo, since_hi;
     char extra[1024]; /* canonical _since/_type for the links */
 };
 
-/* Query-encodes s onto out (RFC 3986 unreserved and ':' kept). False when it does not fit. */
+/* Query-encodes s onto out (RFC 3986 unreserved, ":" and "," kept). False when it does not fit. */
 static bool qenc(char *out, size_t cap, size_t *len, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                     c == '-' || c == '.' || c == '_' || c == '~' || c == ':';
+                     c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == ',';
         if (*len + 4 >= cap) return false;
         if (plain) {
             out[(*len)++] = (char)c;
@@ -67,20 +70,24 @@ static bool split_args(struct http_request *req, struct http_reply *rep, struct 
             }
             a->since = v;
         } else if (!strcmp(name, "_type") && v[0]) {
-            if (strchr(v, ',')) {
-                http_reply_error(rep, RG_E_BAD_QUERY,
-                                 "$everything takes one _type; search the compartment per type");
+            if (a->ntypes) {
+                http_reply_error(rep, RG_E_BAD_QUERY, "give _type once, types comma-separated");
                 return false;
             }
-            if (!rest_check_type(rep, v)) return false;
-            a->type = v;
+            if (!search_type_list(rep, v, a->type_buf, sizeof a->type_buf, a->types, &a->ntypes))
+                return false;
         } else {
             params[(*n)++] = req->params[i];
         }
     }
+    /* With _type, _since goes to each type's search as _lastUpdated=ge (and so into its self
+     * query); only _type is added to the links then. */
+    char types[sizeof a->type_buf + SEARCH_TYPES_MAX] = "";
+    for (size_t k = 0, tl = 0; k < a->ntypes; k++)
+        tl += (size_t)snprintf(types + tl, sizeof types - tl, k ? ",%s" : "%s", a->types[k]);
     size_t len = 0;
-    if ((a->since && !extra_append(a, &len, "_since", a->since)) ||
-        (a->type && !extra_append(a, &len, "_type", a->type))) {
+    if ((a->since && !a->ntypes && !extra_append(a, &len, "_since", a->since)) ||
+        (a->ntypes && !extra_append(a, &len, "_type", types))) {
         http_reply_error(rep, RG_E_TOO_MANY, "_since or _type longer than allowed");
         return false;
     }
@@ -130,10 +137,24 @@ void rest_h_everything(struct http_request *req, struct http_reply *rep)
     char path[STORE_ID_MAX + 32];
     snprintf(path, sizeof path, "Patient/%s/$everything", id);
     struct search_links links = {.path = path, .extra_query = a.extra};
-    struct search *s = search_parse_request(req, rep, NULL, params, n, &links);
+    char lu_name[] = "_lastUpdated", lu_value[FHIRTIME_INSTANT_LEN + 64];
+    if (a.since && a.ntypes) {
+        if (n == HTTP_MAX_PARAMS) {
+            http_reply_error(rep, RG_E_TOO_MANY, "more than %d parameters", HTTP_MAX_PARAMS);
+            return;
+        }
+        snprintf(lu_value, sizeof lu_value, "ge%s", a.since);
+        params[n++] = (struct http_param){.name = lu_name, .value = lu_value};
+    }
+    if (a.ntypes > 1) {
+        search_answer_types(req, rep, a.types, a.ntypes, params, n, id, &links, true);
+        return;
+    }
+    const char *type = a.ntypes ? a.types[0] : NULL;
+    struct search *s = search_parse_request(req, rep, type, params, n, &links);
     if (!s) return;
-    if (a.since && s->nclauses == 0) add_since(s, &a);
-    s->q.type = a.type;
+    if (a.since && !type) add_since(s, &a); /* a search of no type has no clauses of its own */
+    s->q.type = type;
     s->q.compartment = id;
     search_answer(req, rep, s, &links, true);
     free(s);

@@ -262,37 +262,52 @@ void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
     free(s);
 }
 
-/* GET [base]?_type=X&...: a search of the whole server. The store searches one type (or one
- * compartment) at a time, so one _type is required; several would need their pages merged. */
+/* GET [base]?_type=X,Y&...: a search of the whole server. The store searches one type (or one
+ * compartment) at a time: with one type this is GET [type]; several are merged (search_multi). */
 void rest_h_search_system(struct http_request *req, struct http_reply *rep)
 {
     struct http_param params[HTTP_MAX_PARAMS];
     size_t n = 0;
-    const char *type = NULL;
+    char joined[SEARCH_TYPES_MAX * STORE_TYPE_MAX], buf[sizeof joined];
+    size_t jl = 0;
     for (size_t i = 0; i < req->nparams; i++) {
+        const char *v = req->params[i].value;
         if (strcmp(req->params[i].name, "_type") != 0) {
             params[n++] = req->params[i];
             continue;
         }
-        if (type || strchr(req->params[i].value, ',')) {
-            http_reply_error(rep, RG_E_BAD_QUERY,
-                             "a search of the whole server takes one _type; search per type");
+        size_t vl = strlen(v);
+        if (jl + vl + 2 > sizeof joined) {
+            http_reply_error(rep, RG_E_TOO_MANY, "_type lists more than %d types",
+                             SEARCH_TYPES_MAX);
             return;
         }
-        type = req->params[i].value;
+        if (jl) joined[jl++] = ',';
+        memcpy(joined + jl, v, vl + 1);
+        jl += vl;
     }
-    if (!type || !type[0]) {
+    if (!jl) {
         http_reply_error(rep, RG_E_BAD_QUERY,
-                         "a search of the whole server needs _type (one resource type)");
+                         "a search of the whole server needs _type (the resource types)");
         return;
     }
-    if (!rest_check_type(rep, type)) return;
-    char extra[STORE_TYPE_MAX + 8];
-    snprintf(extra, sizeof extra, "_type=%s", type);
+    joined[jl] = '\0';
+    const char *types[SEARCH_TYPES_MAX];
+    size_t ntypes = 0;
+    if (!search_type_list(rep, joined, buf, sizeof buf, types, &ntypes)) return;
+    /* The canonical _type for the links: the types as understood, in order. */
+    char extra[sizeof joined + 8];
+    size_t el = (size_t)snprintf(extra, sizeof extra, "_type=%s", types[0]);
+    for (size_t k = 1; k < ntypes && el < sizeof extra; k++)
+        el += (size_t)snprintf(extra + el, sizeof extra - el, ",%s", types[k]);
     struct search_links links = {.path = "", .extra_query = extra};
-    struct search *s = search_parse_request(req, rep, type, params, n, &links);
+    if (ntypes > 1) {
+        search_answer_types(req, rep, types, ntypes, params, n, NULL, &links, false);
+        return;
+    }
+    struct search *s = search_parse_request(req, rep, types[0], params, n, &links);
     if (!s) return;
-    s->q.type = type;
+    s->q.type = types[0];
     search_answer(req, rep, s, &links, false);
     free(s);
 }

@@ -100,6 +100,22 @@ struct search *search_parse_request(struct http_request *req, struct http_reply 
                                     const char *type, const struct http_param *params, size_t n,
                                     struct search_links *links);
 
+/* Most types in one _type, and how deep (offset + count) a page of several types may go: each
+ * type is searched that deep and the lists merged (search_multi.c). */
+#define SEARCH_TYPES_MAX   16
+#define SEARCH_MULTI_DEPTH 5000
+
+/* Splits a _type value ("Observation,Condition") into types (pointers into buf, which gets a
+ * copy); false after replying to an unknown type, too many or none. */
+bool search_type_list(struct http_reply *rep, const char *value, char *buf, size_t buf_len,
+                      const char **types, size_t *ntypes);
+
+/* A search of params over several types (inside compartment when not NULL), merged in write
+ * order; _sort is refused, and a parameter that only some of the types have. Replies. */
+void search_answer_types(struct http_request *req, struct http_reply *rep, const char *const *types,
+                         size_t ntypes, const struct http_param *params, size_t n,
+                         const char *compartment, struct search_links *links, bool everything_refs);
+
 /* ---- Handlers (routes.c) ---- */
 void rest_h_search_type(struct http_request *req, struct http_reply *rep);
 void rest_h_search_system(struct http_request *req, struct http_reply *rep);
