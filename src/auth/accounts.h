@@ -120,7 +120,8 @@ enum accounts_rc accounts_get(struct accounts *a, const char *username, struct a
 enum accounts_rc accounts_get_by_subject(struct accounts *a, const char *subject,
                                          struct account *out);
 
-/* Calls fn for every account in username order; a non-zero return stops the walk. */
+/* Calls fn for every account in username order; a non-zero return stops the walk. fn must not
+ * call into the store (the walk holds its lock). */
 enum accounts_rc accounts_list(struct accounts *a, int (*fn)(const struct account *, void *),
                                void *ctx);
 

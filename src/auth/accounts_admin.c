@@ -128,8 +128,8 @@ enum accounts_rc accounts_get_by_subject(struct accounts *a, const char *subject
 enum accounts_rc accounts_list(struct accounts *a, int (*fn)(const struct account *, void *),
                                void *ctx)
 {
-    /* Rows are copied out under the lock and handed to fn one at a time; fn may call back into
-     * the store only after the walk, so the walk holds the lock throughout. */
+    /* The walk holds the store's lock throughout (one consistent listing), so fn must not call
+     * back into the store. */
     pthread_mutex_lock(&a->lock);
     sqlite3_stmt *st =
         accounts_prepare(a, "SELECT " ACCOUNT_COLUMNS " FROM account ORDER BY username");

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -438,6 +440,45 @@ static void test_idp_local(void **state)
     idp_free(idp);
 }
 
+struct race {
+    struct fixture *f;
+    const char *code;
+    atomic_int ok, denied, other;
+};
+
+static void *race_login(void *arg)
+{
+    struct race *r = arg;
+    struct account acc;
+    int64_t wait = 0;
+    enum accounts_rc rc =
+        accounts_login(r->f->a, "anne", PW, strlen(PW), r->code, ADDR, &acc, &wait);
+    if (rc == ACCOUNTS_OK)
+        atomic_fetch_add(&r->ok, 1);
+    else if (rc == ACCOUNTS_DENIED || rc == ACCOUNTS_LOCKED)
+        atomic_fetch_add(&r->denied, 1);
+    else
+        atomic_fetch_add(&r->other, 1);
+    return NULL;
+}
+
+/* Logins with one TOTP code from several threads at once: the argon2 work runs in parallel, the
+ * outcome is decided under the lock against the row as it is then, so the code works once. */
+static void test_concurrent_replay(void **state)
+{
+    struct fixture *f = *state;
+    char s[TOTP_SECRET_B32], c[8];
+    add(f, "anne", ACCOUNT_PATIENT, NULL, s);
+    code(s, f->now, c);
+    struct race r = {.f = f, .code = c};
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&t[i], NULL, race_login, &r), 0);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    assert_int_equal(atomic_load(&r.ok), 1);
+    assert_int_equal(atomic_load(&r.denied), 3);
+    assert_int_equal(atomic_load(&r.other), 0);
+}
+
 static void test_file_mode_and_bad_open(void **state)
 {
     struct fixture *f = *state;
@@ -454,11 +495,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_add_get_duplicates), T(test_changes_survive_reopen),
-        T(test_login_totp_rules),   T(test_account_lockout),
-        T(test_address_lockout),    T(test_rehash_on_login),
-        T(test_sessions),           T(test_csrf_through_store),
-        T(test_idp_local),          T(test_file_mode_and_bad_open),
+        T(test_add_get_duplicates), T(test_changes_survive_reopen), T(test_login_totp_rules),
+        T(test_account_lockout),    T(test_address_lockout),        T(test_rehash_on_login),
+        T(test_sessions),           T(test_csrf_through_store),     T(test_idp_local),
+        T(test_concurrent_replay),  T(test_file_mode_and_bad_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
