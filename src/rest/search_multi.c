@@ -132,7 +132,7 @@ void search_answer_types(struct http_request *req, struct http_reply *rep, const
     int64_t total = 0;
     for (size_t k = 0; k < ntypes; k++) {
         s[k]->q.offset = 0;
-        s[k]->q.count = off + cnt;
+        s[k]->q.count = count_only ? 0 : off + cnt;
         s[k]->q.want_total = want_total;
         rows.type = k;
         int64_t counted = 0;
