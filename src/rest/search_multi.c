@@ -5,12 +5,10 @@
  * page can hold no row that comes later in its own type's order. That makes a deep page cost
  * offset + count rows per type, hence SEARCH_MULTI_DEPTH; and the merge is by write order, hence
  * no _sort. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rest/search_run.h"
-#include "util/log.h"
 
 struct multi_key {
     int64_t seq;
