@@ -147,6 +147,7 @@ int search_norm_string(const char *s, size_t len, char *out, size_t out_len)
             continue;
         }
         if (cp >= 0x300 && cp <= 0x36F) continue; /* combining marks of decomposed input */
+        if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) continue; /* controls (NUL would cut it) */
         if (pending_space) {
             put(&o, " ", 1);
             pending_space = false;
@@ -168,6 +169,7 @@ int search_norm_string(const char *s, size_t len, char *out, size_t out_len)
         else
             put_cp(&o, lower_other(cp));
     }
+    if (o.len > 0 && out[o.len - 1] == ' ') o.len--; /* cut short after a space */
     out[o.len] = '\0';
     return (int)o.len;
 }
@@ -273,6 +275,8 @@ bool search_number_range(const char *s, size_t len, double *value, double *lo, d
     *value = v;
     *lo = v - half;
     *hi = v + half;
+    if (!(*lo < v)) *lo = nextafter(v, -INFINITY); /* the precision is finer than a double's */
+    if (!(*hi > v)) *hi = nextafter(v, INFINITY);
     return true;
 }
 

@@ -41,6 +41,7 @@ static void strings_fold_case_accents_space(void **state)
     expect_norm("\xd0\x98\xd0\xb2", "\xd0\xb8\xd0\xb2"); /* Cyrillic */
     expect_norm("\xe6\x9d\xb1\xe4\xba\xac", "\xe6\x9d\xb1\xe4\xba\xac"); /* kept as is */
     expect_norm("", "");
+    assert_int_equal(search_norm_string("1.\0\x04x", 5, (char[8]){0}, 8), 3); /* controls dropped */
     expect_norm("   ", "");
 }
 
@@ -57,6 +58,9 @@ static void strings_refuse_bad_utf8_and_truncate_whole(void **state)
     assert_int_equal(search_norm_string("AB\xce\x91", 4, small, sizeof(small)), 2);
     assert_string_equal(small, "ab");
     assert_int_equal(search_norm_string("abc", 3, out, 0), -1);
+    /* cut short right after a space: no trailing space, so the result folds to itself */
+    assert_int_equal(search_norm_string("ab cd", 5, small, sizeof(small)), 2);
+    assert_string_equal(small, "ab");
 }
 
 static void expect_range(const char *s, int64_t lo, int64_t hi)
@@ -110,6 +114,9 @@ static void numbers_carry_their_precision(void **state)
     expect_number("1.5E-2", 0.015, 0.0145, 0.0155);
     expect_number("0", 0, -0.5, 0.5);
     double a, b, c;
+    /* more digits than a double holds: the range still contains the value (found by fuzzing) */
+    assert_true(search_number_range("666666666666666666666666600", 27, &a, &b, &c));
+    assert_true(b < a && a < c);
     assert_false(search_number_range("01", 2, &a, &b, &c));
     assert_false(search_number_range("1.", 2, &a, &b, &c));
     assert_false(search_number_range(".5", 2, &a, &b, &c));
