@@ -97,6 +97,8 @@ function difference(q, regie, peer, keyOf) {
     return regie.error ? `regie ${regie.error}` : `peer ${peer.error}`;
   }
   const parts = [];
+  // Where both could be wrong the same way, a query may name the count the specification gives.
+  if (q.expect !== undefined && regie.matches.length !== q.expect) parts.push(`regie count=${regie.matches.length} spec=${q.expect}`);
   const rm = regie.matches.map((m) => m.ref);
   const pm = peer.matches.map((m) => m.ref);
   const onlyR = setDiff(rm, pm);
@@ -119,6 +121,8 @@ function difference(q, regie, peer, keyOf) {
 function detail(q, regie, peer, keyOf, verbose) {
   const lines = [];
   const show = (xs) => (verbose || xs.length <= 6 ? xs : [...xs.slice(0, 6), `... ${xs.length - 6} more`]).join(' ');
+  if (q.expect !== undefined && !regie.error && regie.matches.length !== q.expect)
+    lines.push(`    the specification gives ${q.expect} matches (${q.why}); regie has ${regie.matches.length}`);
   if (regie.error) lines.push(`    regie: ${regie.error} ${regie.message ?? ''}`);
   if (peer.error) lines.push(`    peer:  ${peer.error} ${peer.message ?? ''}`);
   if (regie.error || peer.error) return lines;

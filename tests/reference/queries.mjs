@@ -40,12 +40,15 @@ const year = (dt) => dt.slice(0, 4);
 export function buildQueries(resources) {
   const of = groupByType(resources);
   const queries = [];
-  const add = (label, q) => {
+  // expect: the number of matches the specification gives, for queries where the reference is
+  // known to be wrong or both sides could agree on a wrong answer (why: how it was counted).
+  const add = (label, q, expect, why) => {
     const m = /[?&]_sort=([^&]*)/.exec(q);
     const type = q.split('?')[0];
     const sort = m ? decodeURIComponent(m[1]).split(',').map((p) => ({ type, param: p.replace(/^-/, '') })) : undefined;
-    queries.push({ label, q, sort });
+    queries.push({ label, q, sort, expect, why });
   };
+  const countWhere = (type, pred) => of(type).filter(pred).length;
 
   // ---- the people picked: by their number of Observations (content, not ids)
   const obsBySubject = countBy(of('Observation'), (o) => o.subject?.reference);
@@ -134,9 +137,9 @@ export function buildQueries(resources) {
   add('pat-id', `Patient?_id=${P.id}`);
   add('pat-id-or', `Patient?_id=${P.id},${Q.id}`);
   add('pat-id-unknown', `Patient?_id=does-not-exist`);
-  add('pat-lastupdated-gt', `Patient?_lastUpdated=gt${midUpdated}`);
-  add('pat-lastupdated-le', `Patient?_lastUpdated=le${midUpdated}`);
-  add('pat-lastupdated-eq', `Patient?_lastUpdated=${midUpdated}`);
+  add('pat-lastupdated-gt', `Patient?_lastUpdated=gt${midUpdated}`, countWhere('Patient', (p) => p.meta.lastUpdated > midUpdated), 'meta.lastUpdated after the value');
+  add('pat-lastupdated-le', `Patient?_lastUpdated=le${midUpdated}`, countWhere('Patient', (p) => p.meta.lastUpdated <= midUpdated), 'meta.lastUpdated at or before the value');
+  add('pat-lastupdated-eq', `Patient?_lastUpdated=${midUpdated}`, countWhere('Patient', (p) => p.meta.lastUpdated === midUpdated), 'meta.lastUpdated equal to the value, same precision');
   add('pat-lastupdated-day', `Patient?_lastUpdated=${day(midUpdated)}`);
   add('pat-lastupdated-before-all', `Patient?_lastUpdated=lt2001-01-01`);
   add('pat-profile', `Patient?_profile=http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient`);
@@ -265,7 +268,7 @@ export function buildQueries(resources) {
   add('obs-profile-bp', `Observation?_profile=http://hl7.org/fhir/StructureDefinition/bp&${pat(P)}`);
   add('obs-profile-below', `Observation?_profile:below=http://hl7.org/fhir/us/core&${pat(P)}&category=survey`);
   add('obs-tag', `Observation?_tag=http://example.org/fhir/tags|reference-test`);
-  add('obs-lastupdated-gt-and-code', `Observation?code=8302-2&_lastUpdated=gt${midUpdated}`);
+  add('obs-lastupdated-gt-and-code', `Observation?code=8302-2&_lastUpdated=gt${midUpdated}`, countWhere('Observation', (o) => codeOf(o.code).code === '8302-2' && o.meta.lastUpdated > midUpdated), 'meta.lastUpdated after the value');
   add('obs-include-patient', `Observation?code=72166-2&_include=Observation:patient`);
   add('obs-include-subject-typed', `Observation?code=8302-2&${pat(P)}&_include=Observation:subject:Patient`);
   add('obs-include-encounter', `Observation?code=8302-2&${pat(Q)}&_include=Observation:encounter`);
@@ -458,11 +461,11 @@ export function buildQueries(resources) {
   add('org-sort-name', `Organization?address-city=worcester&_sort=name`);
   add('loc-address-postalcode', `Location?address-postalcode=${O.address[0].postalCode}`);
   add('loc-name', `Location?name=${v(O.name.split(' ')[0])}`);
-  add('role-practitioner-missing', `PractitionerRole?practitioner:missing=false&_count=5`);
+  add('role-practitioner-missing', `PractitionerRole?practitioner:missing=false&_count=5`, countWhere('PractitionerRole', (r) => r.practitioner !== undefined), 'PractitionerRole.practitioner present (a Reference by identifier is a value)');
 
   // ---------------------------------------------------------------- numbers (extra-bundle.json's RiskAssessments)
   add('risk-probability-eq', `RiskAssessment?probability=0.5`);
-  add('risk-probability-precision-1', `RiskAssessment?probability=0.1`);
+  add('risk-probability-precision-1', `RiskAssessment?probability=0.1`, countWhere('RiskAssessment', (r) => r.prediction[0].probabilityDecimal >= 0.05 && r.prediction[0].probabilityDecimal < 0.15), '0.1 is [0.05, 0.15): 0.1 only, not 0.15');
   add('risk-probability-precision-2', `RiskAssessment?probability=0.10`);
   add('risk-probability-integer', `RiskAssessment?probability=1`);
   add('risk-probability-one-decimal', `RiskAssessment?probability=1.0`);
@@ -485,7 +488,7 @@ export function buildQueries(resources) {
   add('risk-date-eb-month', `RiskAssessment?date=eb2019-06`);
   add('risk-date-ne-day', `RiskAssessment?date=ne2019-05-17`);
   add('risk-date-ap-day', `RiskAssessment?date=ap2019-05-17`);
-  add('risk-date-ms', `RiskAssessment?date=2020-01-01T00:00:00.500Z`);
+  add('risk-date-ms', `RiskAssessment?date=2020-01-01T00:00:00.500Z`, 1, 'the one occurrence at that instant');
   add('risk-tag', `RiskAssessment?_tag=http://example.org/fhir/tags|reference-test`);
   add('risk-tag-not', `RiskAssessment?_tag:not=http://example.org/fhir/tags|reference-test`);
   add('risk-tag-missing', `RiskAssessment?_tag:missing=true`);
