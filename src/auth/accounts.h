@@ -147,7 +147,8 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
 /* Sessions (session.h for the model). */
 
 /* Starts a session for an account (after accounts_login). token receives the cookie value; hand
- * it to the browser with session_cookie and keep it nowhere else. */
+ * it to the browser with session_cookie and keep it nowhere else. ACCOUNTS_NOT_FOUND when the
+ * account does not exist or is disabled. */
 enum accounts_rc accounts_session_start(struct accounts *a, int64_t account_id,
                                         char token[SESSION_TOKEN_LEN]);
 

@@ -96,7 +96,8 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
                                 size_t password_len, const char *totp_code, const char *client_addr,
                                 struct account *out, int64_t *retry_after)
 {
-    const char *addr = client_addr ? client_addr : "local";
+    char addr[LOCKOUT_KEY_MAX];
+    lockout_address_key(client_addr, addr);
     int64_t now = accounts_now(a), wait = 0;
     struct login_row r;
     memset(&r, 0, sizeof r);

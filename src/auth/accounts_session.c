@@ -15,23 +15,26 @@ enum accounts_rc accounts_session_start(struct accounts *a, int64_t account_id,
     }
     int64_t now = accounts_now(a);
     pthread_mutex_lock(&a->lock);
-    sqlite3_stmt *st = accounts_prepare(
-        a, "INSERT INTO session(id_hash, account, created, last_seen) VALUES (?, ?, ?, ?)");
+    /* Only for an account that exists and is not disabled (it may have been disabled between
+     * the login and this call). */
+    sqlite3_stmt *st =
+        accounts_prepare(a, "INSERT INTO session(id_hash, account, created, last_seen) "
+                            "SELECT ?, id, ?, ? FROM account WHERE id = ? AND disabled = 0");
     if (st) {
         sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 2, account_id);
+        sqlite3_bind_int64(st, 2, now);
         sqlite3_bind_int64(st, 3, now);
-        sqlite3_bind_int64(st, 4, now);
+        sqlite3_bind_int64(st, 4, account_id);
     }
-    /* A foreign key failure (no such account) lands here too. */
-    int done = accounts_exec(a, st);
+    enum accounts_rc rc = ACCOUNTS_ERROR;
+    if (accounts_exec(a, st) == 0)
+        rc = sqlite3_changes(a->db) == 1 ? ACCOUNTS_OK : ACCOUNTS_NOT_FOUND;
     pthread_mutex_unlock(&a->lock);
-    if (done != 0) {
+    if (rc != ACCOUNTS_OK) {
         OPENSSL_cleanse(token, SESSION_TOKEN_LEN);
         token[0] = '\0';
-        return ACCOUNTS_ERROR;
     }
-    return ACCOUNTS_OK;
+    return rc;
 }
 
 static int delete_session(struct accounts *a, const uint8_t hash[SESSION_HASH_BYTES])

@@ -1,13 +1,15 @@
 /* The lockout rules and the per-address table. */
 #include "auth/lockout.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define KEY_MAX 64 /* an IPv6 address with zone fits; longer keys are cut (still a stable key) */
+#define KEY_MAX LOCKOUT_KEY_MAX /* longer keys are cut (still a stable key) */
 
 struct lockout_policy lockout_policy_account_default(void)
 {
@@ -66,6 +68,25 @@ void lockout_failure(const struct lockout_policy *p, struct lockout_state *s, in
 void lockout_success(struct lockout_state *s)
 {
     *s = (struct lockout_state){0};
+}
+
+void lockout_address_key(const char *addr, char out[LOCKOUT_KEY_MAX])
+{
+    struct in6_addr a6;
+    if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1) {
+        /* An IPv4-mapped address (::ffff:a.b.c.d) is the IPv4 address. */
+        static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (!memcmp(a6.s6_addr, mapped, sizeof mapped)) {
+            inet_ntop(AF_INET, a6.s6_addr + 12, out, LOCKOUT_KEY_MAX);
+            return;
+        }
+        memset(a6.s6_addr + 8, 0, 8);
+        char text[INET6_ADDRSTRLEN];
+        inet_ntop(AF_INET6, &a6, text, sizeof text);
+        snprintf(out, LOCKOUT_KEY_MAX, "%s/64", text);
+        return;
+    }
+    snprintf(out, LOCKOUT_KEY_MAX, "%s", addr ? addr : "local");
 }
 
 struct entry {

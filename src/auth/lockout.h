@@ -45,6 +45,13 @@ void lockout_failure(const struct lockout_policy *p, struct lockout_state *s, in
 /* A success: the count starts again. */
 void lockout_success(struct lockout_state *s);
 
+#define LOCKOUT_KEY_MAX 64
+
+/* The throttle key of a client address: an IPv4 address as is, an IPv6 address cut to its /64
+ * (one subscriber usually holds a whole /64, so counting single addresses would let one attacker
+ * rotate through 2^64 of them), anything else (a Unix socket name, "local") as is, cut to fit. */
+void lockout_address_key(const char *addr, char out[LOCKOUT_KEY_MAX]);
+
 /* A fixed-size in-memory table of states by key (client addresses), safe to share between
  * threads. When it is full, the entry with the oldest failure gives way. */
 struct lockout_table;

@@ -132,17 +132,28 @@ static int parse(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Reads one line without its end; returns the length or -1 (nothing read, or too long). */
+/* Reads one line without its end into buf; returns the length (NUL bytes included, so the
+ * password rules see them) or -1 (nothing read, or longer than cap - 1). */
 static long read_line(FILE *in, char *buf, size_t cap)
 {
-    if (!fgets(buf, (int)cap, in)) return -1;
-    size_t n = strlen(buf);
-    if (n && buf[n - 1] == '\n')
-        buf[--n] = '\0';
-    else if (!feof(in))
-        return -1; /* longer than the buffer */
-    if (n && buf[n - 1] == '\r') buf[--n] = '\0';
-    return (long)n;
+    char *line = NULL;
+    size_t line_cap = 0;
+    ssize_t n = getline(&line, &line_cap, in);
+    long rc = -1;
+    if (n >= 0) {
+        if (n && line[n - 1] == '\n') n--;
+        if (n && line[n - 1] == '\r') n--;
+        if ((size_t)n < cap) {
+            memcpy(buf, line, (size_t)n);
+            buf[n] = '\0';
+            rc = (long)n;
+        }
+    }
+    if (line) {
+        OPENSSL_cleanse(line, line_cap);
+        free(line);
+    }
+    return rc;
 }
 
 /* Prompts on the terminal with echo off. */

@@ -383,8 +383,12 @@ static void test_sessions(void **state)
     assert_int_equal(accounts_session_start(f->a, acc.id, tok), ACCOUNTS_OK);
     assert_int_equal(accounts_set_password(f->a, "anne", PW2, strlen(PW2), NULL), ACCOUNTS_OK);
     assert_int_equal(accounts_session_check(f->a, tok, &who), ACCOUNTS_NOT_FOUND);
-    /* No session for an account that does not exist. */
-    assert_int_equal(accounts_session_start(f->a, 9999, tok2), ACCOUNTS_ERROR);
+    /* No session for an account that does not exist, or is disabled. */
+    assert_int_equal(accounts_session_start(f->a, 9999, tok2), ACCOUNTS_NOT_FOUND);
+    assert_string_equal(tok2, "");
+    assert_int_equal(accounts_set_disabled(f->a, "anne", true), ACCOUNTS_OK);
+    assert_int_equal(accounts_session_start(f->a, acc.id, tok2), ACCOUNTS_NOT_FOUND);
+    assert_int_equal(accounts_set_disabled(f->a, "anne", false), ACCOUNTS_OK);
     /* The sweep removes what has expired and keeps live sessions. */
     assert_int_equal(accounts_session_start(f->a, acc.id, tok), ACCOUNTS_OK);
     f->now += 1000;

@@ -117,10 +117,32 @@ static void test_table(void **state)
     lockout_table_free(t);
 }
 
+static void test_address_key(void **state)
+{
+    (void)state;
+    char k[LOCKOUT_KEY_MAX];
+    lockout_address_key("192.0.2.1", k);
+    assert_string_equal(k, "192.0.2.1");
+    /* One /64 is one key, whatever the interface part. */
+    lockout_address_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd", k);
+    assert_string_equal(k, "2001:db8:1:2::/64");
+    lockout_address_key("2001:DB8:1:2::1", k);
+    assert_string_equal(k, "2001:db8:1:2::/64");
+    lockout_address_key("2001:db8:1:3::1", k);
+    assert_string_equal(k, "2001:db8:1:3::/64");
+    lockout_address_key("::ffff:198.51.100.7", k);
+    assert_string_equal(k, "198.51.100.7");
+    lockout_address_key(NULL, k);
+    assert_string_equal(k, "local");
+    lockout_address_key("not:an:address", k);
+    assert_string_equal(k, "not:an:address");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_account_timeline), cmocka_unit_test(test_success_and_quiet_period),
-        cmocka_unit_test(test_backoff_cap_and_off), cmocka_unit_test(test_table)};
+        cmocka_unit_test(test_backoff_cap_and_off), cmocka_unit_test(test_table),
+        cmocka_unit_test(test_address_key)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
