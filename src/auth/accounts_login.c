@@ -139,12 +139,23 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
     pthread_mutex_lock(&a->lock);
     enum accounts_rc rc = ACCOUNTS_DENIED;
     const char *reason = "unknown username";
+    if (pw == PASSWORD_FAILED) {
+        rc = ACCOUNTS_ERROR; /* our failure, not the user's: not counted */
+        goto unlock;
+    }
     if (found) {
         int64_t id = r.account.id;
         row_clear(&r);
         found = read_row(a, username, &r);
         if (found <= 0 || r.account.id != id) {
             rc = ACCOUNTS_ERROR;
+            goto unlock;
+        }
+        /* A concurrent attempt may have locked the account or started a backoff meanwhile. */
+        int64_t w = lockout_wait(&a->cfg.account_lockout, &r.lock, now);
+        if (w) {
+            if (retry_after) *retry_after = w;
+            rc = ACCOUNTS_LOCKED;
             goto unlock;
         }
         int64_t step = 0;
