@@ -48,16 +48,26 @@ bool session_expired(const struct session_policy *p, int64_t created, int64_t la
            now < created - 300; /* a clock far behind the session: do not trust it */
 }
 
+int session_cookie_named(const char *name, const char *token, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s=%s" COOKIE_ATTRIBUTES, name, token);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
+int session_cookie_clear_named(const char *name, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s=; Max-Age=0" COOKIE_ATTRIBUTES, name);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}
+
 int session_cookie(const char *token, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s=%s" COOKIE_ATTRIBUTES, SESSION_COOKIE_NAME, token);
-    return n < 0 || (size_t)n >= cap ? -1 : n;
+    return session_cookie_named(SESSION_COOKIE_NAME, token, out, cap);
 }
 
 int session_cookie_clear(char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s=; Max-Age=0" COOKIE_ATTRIBUTES, SESSION_COOKIE_NAME);
-    return n < 0 || (size_t)n >= cap ? -1 : n;
+    return session_cookie_clear_named(SESSION_COOKIE_NAME, out, cap);
 }
 
 static bool is_space(char c)
@@ -65,10 +75,10 @@ static bool is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-int session_cookie_parse(const char *header, size_t len, char token[SESSION_TOKEN_LEN])
+int session_cookie_find(const char *header, size_t len, const char *name,
+                        char token[SESSION_TOKEN_LEN])
 {
-    static const char name[] = SESSION_COOKIE_NAME;
-    const size_t name_len = sizeof name - 1;
+    const size_t name_len = strlen(name);
     const char *p = header, *end = header + len;
     int found = 0;
     while (p < end) {
@@ -93,6 +103,11 @@ int session_cookie_parse(const char *header, size_t len, char token[SESSION_TOKE
         return -1;
     }
     return 0;
+}
+
+int session_cookie_parse(const char *header, size_t len, char token[SESSION_TOKEN_LEN])
+{
+    return session_cookie_find(header, len, SESSION_COOKIE_NAME, token);
 }
 
 int session_csrf(const uint8_t key[SESSION_KEY_BYTES], const char *token, char out[CSRF_TOKEN_LEN])

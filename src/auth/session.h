@@ -54,6 +54,20 @@ int session_cookie(const char *token, char *out, size_t cap);
 /* The Set-Cookie value that removes the cookie (logout). */
 int session_cookie_clear(char *out, size_t cap);
 
+/* Login CSRF: before login there is no session to bind the login form to. The login page then
+ * makes a random pre-login token of the same shape (session_new, not stored), sets it in its own
+ * cookie SESSION_LOGIN_COOKIE_NAME with the same attributes (session_cookie_named), and puts
+ * session_csrf of it in the form; the post is accepted only when the two match. */
+#define SESSION_LOGIN_COOKIE_NAME "__Host-regie_login"
+
+/* As session_cookie and session_cookie_clear, for a cookie of another name (a `__Host-` name). */
+int session_cookie_named(const char *name, const char *token, char *out, size_t cap);
+int session_cookie_clear_named(const char *name, char *out, size_t cap);
+
+/* As session_cookie_parse, for the cookie of another name. */
+int session_cookie_find(const char *header, size_t len, const char *name,
+                        char token[SESSION_TOKEN_LEN]);
+
 /* Finds the session token in a Cookie request header (`a=b; __Host-regie_session=TOKEN; c=d`).
  * Returns 0 with token filled, or -1 when the cookie is absent, appears more than once (a
  * planted duplicate), or its value is not a well-formed token. */

@@ -104,6 +104,34 @@ static void test_cookie_parse(void **state)
     assert_int_equal(session_cookie_parse(header, strlen(header) - 1, got), -1);
 }
 
+/* The login form's CSRF: a pre-login token in its own cookie, apart from the session cookie. */
+static void test_login_cookie(void **state)
+{
+    (void)state;
+    char pre[SESSION_TOKEN_LEN], sess[SESSION_TOKEN_LEN], got[SESSION_TOKEN_LEN];
+    uint8_t h[SESSION_HASH_BYTES], key[SESSION_KEY_BYTES] = {3};
+    session_new(pre, h);
+    session_new(sess, h);
+    char c[256], want[256];
+    assert_true(session_cookie_named(SESSION_LOGIN_COOKIE_NAME, pre, c, sizeof c) > 0);
+    snprintf(want, sizeof want, "__Host-regie_login=%s; Path=/; HttpOnly; Secure; SameSite=Strict",
+             pre);
+    assert_string_equal(c, want);
+    assert_true(session_cookie_clear_named(SESSION_LOGIN_COOKIE_NAME, c, sizeof c) > 0);
+    assert_non_null(strstr(c, "__Host-regie_login=; Max-Age=0; "));
+    char header[256];
+    snprintf(header, sizeof header, "__Host-regie_session=%s; __Host-regie_login=%s", sess, pre);
+    assert_int_equal(session_cookie_find(header, strlen(header), SESSION_LOGIN_COOKIE_NAME, got),
+                     0);
+    assert_string_equal(got, pre);
+    assert_int_equal(session_cookie_parse(header, strlen(header), got), 0);
+    assert_string_equal(got, sess);
+    char csrf[CSRF_TOKEN_LEN];
+    assert_int_equal(session_csrf(key, pre, csrf), 0);
+    assert_true(session_csrf_verify(key, pre, csrf));
+    assert_false(session_csrf_verify(key, sess, csrf));
+}
+
 static void test_csrf(void **state)
 {
     (void)state;
@@ -142,7 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_and_hash),   cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_cookie_strings), cmocka_unit_test(test_cookie_parse),
-        cmocka_unit_test(test_csrf),
+        cmocka_unit_test(test_login_cookie),   cmocka_unit_test(test_csrf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
