@@ -90,6 +90,7 @@ static int start_server(struct server *s)
 
 static void stop_server(struct server *s)
 {
+    if (!s->dir[0]) return;
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
         waitpid(s->pid, NULL, 0);
@@ -99,12 +100,20 @@ static void stop_server(struct server *s)
     if (system(cmd) != 0) print_message("could not remove %s\n", s->dir);
 }
 
+/* One server per run, stopped by the group teardown even when an assertion fails mid-test. */
+static struct server s;
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (s.dir[0]) stop_server(&s);
+    return 0;
+}
+
 static void test_https(void **state)
 {
     (void)state;
-    struct server s = {0};
     if (start_server(&s) != 0) {
-        stop_server(&s);
         print_message("no openssl command to run a local https server; skipping\n");
         skip();
     }
@@ -138,7 +147,6 @@ static void test_https(void **state)
     medmij_lists_release(h, l);
     medmij_lists_free(h);
     free(want);
-    stop_server(&s);
 }
 
 int main(void)
@@ -146,5 +154,5 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_https),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }
