@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -483,6 +484,35 @@ static void test_concurrent_replay(void **state)
     assert_int_equal(atomic_load(&r.other), 0);
 }
 
+/* The schema version is kept: reopening changes nothing, and a database from a newer regie is
+ * refused rather than misread. */
+static void test_schema_version(void **state)
+{
+    struct fixture *f = *state;
+    char s[TOTP_SECRET_B32];
+    add(f, "anne", ACCOUNT_PATIENT, NULL, s);
+    accounts_close(f->a);
+    f->a = NULL;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_null(accounts_open(f->path, &f->cfg));
+    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 1", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    f->a = accounts_open(f->path, &f->cfg);
+    assert_non_null(f->a);
+    struct account acc;
+    assert_int_equal(accounts_get(f->a, "anne", &acc), ACCOUNTS_OK);
+}
+
 static void test_file_mode_and_bad_open(void **state)
 {
     struct fixture *f = *state;
@@ -502,7 +532,7 @@ int main(void)
         T(test_add_get_duplicates), T(test_changes_survive_reopen), T(test_login_totp_rules),
         T(test_account_lockout),    T(test_address_lockout),        T(test_rehash_on_login),
         T(test_sessions),           T(test_csrf_through_store),     T(test_idp_local),
-        T(test_concurrent_replay),  T(test_file_mode_and_bad_open),
+        T(test_concurrent_replay),  T(test_schema_version),         T(test_file_mode_and_bad_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
