@@ -79,6 +79,10 @@ static enum rg_err extract_rows(struct rest_op *op, struct rg_fail *f)
         json_object_object_add(op->resource, "meta", meta);
     }
     json_object_object_add(meta, "lastUpdated", json_object_new_string(op->last_updated));
+    search_rows_clear(&op->ix); /* a second prepare replaces the rows */
+    free(op->ixfix);
+    op->ixfix = NULL;
+    op->nixfix = 0;
     char err[256];
     int rc = search_index_extract(op->type, op->resource, &op->ix, err, sizeof err);
     if (rc == SEARCH_IX_EVAL_FAILED)
