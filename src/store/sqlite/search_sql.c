@@ -94,7 +94,7 @@ static void chain_check(struct sq_build *b, const struct store_clause *c,
     struct sq_cand target = {.seq = seq, .id = id, .type = type};
     for (size_t i = 0; i < v->nchain; i++) {
         sq_emit(b, " AND ");
-        sq_clause_check(b, v->ref_type, &v->chain[i], &target);
+        sq_clause_check(b, &v->chain[i], &target);
     }
     sq_emit(b, ")");
 }
@@ -151,15 +151,13 @@ static void has_check(struct sq_build *b, const struct store_clause *c, const st
     struct sq_cand src = {.seq = seq, .id = id, .type = type};
     for (size_t i = 0; i < c->nhas; i++) {
         sq_emit(b, " AND ");
-        sq_clause_check(b, c->has_type, &c->has[i], &src);
+        sq_clause_check(b, &c->has[i], &src);
     }
     sq_emit(b, ")");
 }
 
-void sq_clause_check(struct sq_build *b, const char *type, const struct store_clause *c,
-                     const struct sq_cand *cand)
+void sq_clause_check(struct sq_build *b, const struct store_clause *c, const struct sq_cand *cand)
 {
-    (void)type;
     if (c->kind == STORE_Q_ID) {
         sq_emitf(b, "%s IN (", cand->id);
         for (size_t i = 0; i < c->nvalues; i++) {
@@ -390,6 +388,6 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
     for (size_t i = 0; i < n; i++) {
         if (&cl[i] == d) continue;
         sq_emit(b, " AND ");
-        sq_clause_check(b, type, &cl[i], &cand);
+        sq_clause_check(b, &cl[i], &cand);
     }
 }

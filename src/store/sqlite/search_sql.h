@@ -89,8 +89,7 @@ bool sq_value_indexable(const struct store_clause *c, const struct store_value *
 
 /* ---- search_sql.c: clauses ---- */
 /* Emits a condition true when the candidate matches clause c (EXISTS / NOT EXISTS ...). */
-void sq_clause_check(struct sq_build *b, const char *type, const struct store_clause *c,
-                     const struct sq_cand *cand);
+void sq_clause_check(struct sq_build *b, const struct store_clause *c, const struct sq_cand *cand);
 /* Emits "FROM ... WHERE ..." selecting, as <alias> (a resource_version row), the current, not
  * deleted resources of type (NULL: any, then compartment is required) that match every clause
  * (AND) and, when compartment is set, lie in that Patient compartment (with type NULL: and the
