@@ -136,6 +136,18 @@ enum accounts_rc accounts_set_password(struct accounts *a, const char *username,
 enum accounts_rc accounts_reset_totp(struct accounts *a, const char *username,
                                      struct accounts_enrolment *enrolment);
 
+/* Self-service re-enrolment (a logged-in user moving to a new phone or app): makes a pending
+ * secret and returns it for the QR code; the current secret stays in force until
+ * accounts_totp_confirm accepts a code of the new one, so a failed scan locks nobody out. A second
+ * call replaces the pending secret. ACCOUNTS_NOT_FOUND for an unknown account. */
+enum accounts_rc accounts_totp_begin(struct accounts *a, int64_t account_id,
+                                     struct accounts_enrolment *enrolment);
+
+/* Makes the pending secret the account's secret when code is a current code of it (the window and
+ * replay rules of totp.h apply). ACCOUNTS_OK, ACCOUNTS_DENIED (wrong code) or ACCOUNTS_NOT_FOUND
+ * (no pending secret). */
+enum accounts_rc accounts_totp_confirm(struct accounts *a, int64_t account_id, const char *code);
+
 /* Checks a login (see the top of this file). client_addr is the peer address text (may be NULL
  * for local tools). On ACCOUNTS_OK *out is the account; on ACCOUNTS_LOCKED *retry_after (when not
  * NULL) is the wait in seconds. A successful login with a hash of old parameters stores a new

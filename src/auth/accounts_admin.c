@@ -255,8 +255,8 @@ enum accounts_rc accounts_reset_totp(struct accounts *a, const char *username,
     /* The replay guard stays: the last step is a time, and time does not go back. */
     enum accounts_rc rc = update_account(
         a, username,
-        "UPDATE account SET totp_secret = ?2, updated = ?3, failures = 0, last_failure = 0, "
-        "locked_until = 0 WHERE username = ?1",
+        "UPDATE account SET totp_secret = ?2, totp_pending = NULL, updated = ?3, failures = 0, "
+        "last_failure = 0, locked_until = 0 WHERE username = ?1",
         bind_text, &u);
     if (rc != ACCOUNTS_OK) accounts_enrolment_free(enrolment);
     return rc;

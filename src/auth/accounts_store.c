@@ -37,6 +37,9 @@ static const char *const migrations[] = {
     "  last_seen INTEGER NOT NULL) WITHOUT ROWID;"
     "CREATE INDEX session_account ON session(account);"
     "CREATE TABLE server_secret(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;",
+    /* 2: a second TOTP secret shown to a user who replaces the app; it takes over from the
+     * current one only when a code of it is entered (accounts_totp_confirm). */
+    "ALTER TABLE account ADD COLUMN totp_pending TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 

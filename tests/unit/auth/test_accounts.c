@@ -484,6 +484,51 @@ static void test_concurrent_replay(void **state)
     assert_int_equal(atomic_load(&r.other), 0);
 }
 
+/* Self-service re-enrolment: the old secret works until a code of the new one confirms it. */
+static void test_totp_reenrolment(void **state)
+{
+    struct fixture *f = *state;
+    char old[TOTP_SECRET_B32], c[8];
+    add(f, "anne", ACCOUNT_PATIENT, NULL, old);
+    struct account acc;
+    assert_int_equal(accounts_get(f->a, "anne", &acc), ACCOUNTS_OK);
+    assert_int_equal(accounts_totp_confirm(f->a, acc.id, "123456"), ACCOUNTS_NOT_FOUND);
+    struct accounts_enrolment e;
+    assert_int_equal(accounts_totp_begin(f->a, 9999, &e), ACCOUNTS_NOT_FOUND);
+    assert_int_equal(accounts_totp_begin(f->a, acc.id, &e), ACCOUNTS_OK);
+    assert_non_null(strstr(e.uri, "regie:anne?secret="));
+    char fresh[TOTP_SECRET_B32];
+    memcpy(fresh, e.secret, sizeof fresh);
+    accounts_enrolment_free(&e);
+    /* Pending: the old secret still logs in, the new one does not. */
+    code(fresh, f->now, c);
+    assert_int_equal(login(f, "anne", PW, c, &acc), ACCOUNTS_DENIED);
+    f->now += 30;
+    code(old, f->now, c);
+    assert_int_equal(login(f, "anne", PW, c, &acc), ACCOUNTS_OK);
+    /* A wrong code does not confirm; a right one does, and its step is used up. */
+    char wrong[8];
+    code(old, f->now + 30, wrong);
+    f->now += 30;
+    assert_int_equal(accounts_totp_confirm(f->a, acc.id, wrong), ACCOUNTS_DENIED);
+    code(fresh, f->now, c);
+    assert_int_equal(accounts_totp_confirm(f->a, acc.id, c), ACCOUNTS_OK);
+    assert_int_equal(accounts_totp_confirm(f->a, acc.id, c), ACCOUNTS_NOT_FOUND);
+    assert_int_equal(login(f, "anne", PW, c, &acc), ACCOUNTS_DENIED); /* that step is used */
+    f->now += 30;
+    code(old, f->now, c);
+    assert_int_equal(login(f, "anne", PW, c, &acc), ACCOUNTS_DENIED);
+    f->now += 30;
+    code(fresh, f->now, c);
+    assert_int_equal(login(f, "anne", PW, c, &acc), ACCOUNTS_OK);
+    /* An administrator's reset drops a pending secret. */
+    assert_int_equal(accounts_totp_begin(f->a, acc.id, &e), ACCOUNTS_OK);
+    accounts_enrolment_free(&e);
+    assert_int_equal(accounts_reset_totp(f->a, "anne", &e), ACCOUNTS_OK);
+    accounts_enrolment_free(&e);
+    assert_int_equal(accounts_totp_confirm(f->a, acc.id, "123456"), ACCOUNTS_NOT_FOUND);
+}
+
 /* The schema version is kept: reopening changes nothing, and a database from a newer regie is
  * refused rather than misread. */
 static void test_schema_version(void **state)
@@ -499,12 +544,12 @@ static void test_schema_version(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    assert_int_equal(sqlite3_column_int(st, 0), 2);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_null(accounts_open(f->path, &f->cfg));
-    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 1", NULL, NULL, NULL),
+    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 2", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     f->a = accounts_open(f->path, &f->cfg);
@@ -529,10 +574,19 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_add_get_duplicates), T(test_changes_survive_reopen), T(test_login_totp_rules),
-        T(test_account_lockout),    T(test_address_lockout),        T(test_rehash_on_login),
-        T(test_sessions),           T(test_csrf_through_store),     T(test_idp_local),
-        T(test_concurrent_replay),  T(test_schema_version),         T(test_file_mode_and_bad_open),
+        T(test_add_get_duplicates),
+        T(test_changes_survive_reopen),
+        T(test_login_totp_rules),
+        T(test_account_lockout),
+        T(test_address_lockout),
+        T(test_rehash_on_login),
+        T(test_sessions),
+        T(test_csrf_through_store),
+        T(test_idp_local),
+        T(test_concurrent_replay),
+        T(test_schema_version),
+        T(test_totp_reenrolment),
+        T(test_file_mode_and_bad_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
