@@ -4,10 +4,12 @@
  * reference to one resource, the Patient compartment, a token with a code, a string prefix, a
  * URI; then chains and _has whose own clauses can drive; then date and number ranges), read from
  * that kind's (type, param, value) index as a set of seqs, each of which is one rowid lookup in
- * resource_version. Every other clause is checked per candidate with EXISTS over the table's
- * (seq, param, ...) key, so the work follows the driving set, not the database. With nothing to
- * drive, the type's versions are walked in seq order (the (type, seq) index), keeping the current
- * ones: the default order needs no sort and a page stops early. docs/store.md has the plans. */
+ * resource_version (or, for an equality lookup with one row per resource, streamed from the index
+ * in seq order, so a page stops early: streams()). Every other clause is checked per candidate with
+ * EXISTS over the table's (seq, param, ...) key, so the work follows the driving set, not the
+ * database. With nothing to drive, the type's versions are walked in seq order (the (type, seq)
+ * index), keeping the current ones: the default order needs no sort and a page stops early.
+ * docs/store.md has the plans. */
 #include <stdio.h>
 #include <string.h>
 
