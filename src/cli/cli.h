@@ -11,5 +11,6 @@ int cli_fhirpath(int argc, char **argv);
 int cli_lists(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_ca(int argc, char **argv);
+int cli_audit(int argc, char **argv);
 
 #endif
