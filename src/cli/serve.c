@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,9 +15,12 @@
 #include "http/http.h"
 #include "rest/rest.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 #define SERVE_HOST_MAX 64
+/* A certificate chain or key file larger than this is not one. */
+#define SERVE_PEM_MAX (1u << 20)
 
 struct serve_opts {
     char host[SERVE_HOST_MAX]; /* numeric, without brackets */
@@ -25,6 +29,7 @@ struct serve_opts {
     const char *base_url;
     bool no_auth;
     bool bench_routes;
+    const char *tls_cert, *tls_key, *tls_client_ca; /* file paths */
     struct http_limits limits;
     size_t page_default, page_max;
 };
@@ -45,7 +50,12 @@ static void usage(FILE *out)
         "  --no-auth            serve without authentication; only allowed on a loopback\n"
         "                       address (127.0.0.0/8, ::1, localhost)\n"
         "  --base-url URL       base URL used in Location headers and links\n"
-        "                       (default http://HOST:PORT/fhir)\n"
+        "                       (default http://HOST:PORT/fhir, https with TLS)\n"
+        "  --tls-cert FILE      serve HTTPS with this certificate (PEM, chain after it);\n"
+        "                       required on any address but loopback\n"
+        "  --tls-key FILE       the certificate's private key (PEM, unencrypted)\n"
+        "  --tls-client-ca FILE ask clients for a certificate and require one that this\n"
+        "                       CA (PEM) issued on the FHIR endpoints (mutual TLS)\n"
         "  --threads N          worker threads (default 8)\n"
         "  --max-body BYTES     largest request body (default 16777216)\n"
         "  --max-depth N        deepest JSON nesting accepted (default 64)\n"
@@ -58,7 +68,8 @@ static void usage(FILE *out)
         "  --bench-routes       add GET /bench/ceiling, a fixed reply without store access\n"
         "  --help               show this help\n"
         "\n"
-        "When listening, prints one line 'ready http://HOST:PORT/fhir' on stdout.\n");
+        "When listening, prints one line 'ready http://HOST:PORT/fhir' (https with TLS)\n"
+        "on stdout.\n");
 }
 
 static bool parse_num(const char *s, unsigned long long min, unsigned long long max,
@@ -130,6 +141,12 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             o->db = v;
         else if (!strcmp(a, "--base-url"))
             o->base_url = v;
+        else if (!strcmp(a, "--tls-cert"))
+            o->tls_cert = v;
+        else if (!strcmp(a, "--tls-key"))
+            o->tls_key = v;
+        else if (!strcmp(a, "--tls-client-ca"))
+            o->tls_client_ca = v;
         else if (!strcmp(a, "--threads") && (ok = parse_num(v, 1, 1024, &n)))
             o->limits.threads = (unsigned)n;
         else if (!strcmp(a, "--max-body") && (ok = parse_num(v, 1024, 1ull << 31, &n)))
@@ -162,8 +179,46 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
         fprintf(stderr, "regie serve: --db PATH is required; see --help\n");
         return 2;
     }
+    if (!o->tls_cert != !o->tls_key) {
+        fprintf(stderr, "regie serve: --tls-cert and --tls-key go together; see --help\n");
+        return 2;
+    }
+    if (o->tls_client_ca && !o->tls_cert) {
+        fprintf(stderr, "regie serve: --tls-client-ca needs TLS (--tls-cert and --tls-key)\n");
+        return 2;
+    }
     if (o->page_default > o->page_max) o->page_default = o->page_max;
     return 0;
+}
+
+/* Reads a PEM file whole (NUL-terminated) into *out. Returns 0, or -1 after saying why. */
+static int read_pem(const char *opt, const char *path, char **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "regie serve: %s %s: %s\n", opt, path, strerror(errno));
+        return -1;
+    }
+    struct buf b;
+    buf_init(&b, SERVE_PEM_MAX);
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (buf_append(&b, chunk, n) != 0) break;
+    if (ferror(f) || b.overflowed || memchr(b.data ? b.data : "", '\0', b.len) || !b.len ||
+        !strstr(b.data, "-----BEGIN ")) {
+        fprintf(stderr, "regie serve: %s %s: %s\n", opt, path,
+                ferror(f)      ? "read error"
+                : b.overflowed ? "larger than 1 MiB"
+                               : "not a PEM file");
+        rc = -1;
+    }
+    fclose(f);
+    if (rc == 0) *out = buf_steal(&b, &n);
+    buf_free(&b);
+    return rc;
 }
 
 /* The database's directory must exist: a typo should not silently create a database elsewhere. */
@@ -194,14 +249,46 @@ static void bench_ceiling(struct http_request *req, struct http_reply *rep)
     rep->status = 200;
 }
 
+/* The PEM contents of the --tls-* files; all NULL without TLS. */
+struct serve_tls_files {
+    char *cert, *key, *client_ca;
+};
+
+static void tls_files_free(struct serve_tls_files *t)
+{
+    free(t->cert);
+    if (t->key) {
+        /* A private key should not linger in freed heap. */
+        OPENSSL_cleanse(t->key, strlen(t->key));
+        free(t->key);
+    }
+    free(t->client_ca);
+}
+
+static int tls_files_read(const struct serve_opts *o, struct serve_tls_files *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!o->tls_cert) return 0;
+    if (read_pem("--tls-cert", o->tls_cert, &t->cert) != 0 ||
+        read_pem("--tls-key", o->tls_key, &t->key) != 0 ||
+        (o->tls_client_ca && read_pem("--tls-client-ca", o->tls_client_ca, &t->client_ca) != 0)) {
+        tls_files_free(t);
+        return -1;
+    }
+    return 0;
+}
+
 static int run(const struct serve_opts *o)
 {
+    struct serve_tls_files tls;
+    if (tls_files_read(o, &tls) != 0) return 1;
     struct store_config scfg;
     store_config_defaults(&scfg, o->db);
     char err[512] = "";
     struct store *store = store_sqlite_open(&scfg, err, sizeof err);
     if (!store) {
         fprintf(stderr, "regie serve: cannot open database %s: %s\n", o->db, err);
+        tls_files_free(&tls);
         return 1;
     }
     size_t nr;
@@ -209,10 +296,14 @@ static int run(const struct serve_opts *o)
     struct http_route *routes = calloc(nr + 1, sizeof *routes);
     if (!routes) {
         store->ops->close(store);
+        tls_files_free(&tls);
         fprintf(stderr, "regie serve: out of memory\n");
         return 1;
     }
     memcpy(routes, rr, nr * sizeof *routes);
+    /* With a client CA the FHIR endpoints are MedMij's back channel: mutual TLS on every one. */
+    if (tls.client_ca)
+        for (size_t i = 0; i < nr; i++) routes[i].client_cert = true;
     if (o->bench_routes)
         routes[nr++] = (struct http_route){.method = "GET",
                                            .pattern = "/bench/ceiling",
@@ -226,16 +317,20 @@ static int run(const struct serve_opts *o)
     rcfg.page_max = o->page_max;
     char base[600];
     bool v6 = strchr(o->host, ':') != NULL;
-    snprintf(base, sizeof base, v6 ? "http://[%s]:%u/fhir" : "http://%s:%u/fhir", o->host, o->port);
+    const char *scheme = tls.cert ? "https" : "http";
+    snprintf(base, sizeof base, v6 ? "%s://[%s]:%u/fhir" : "%s://%s:%u/fhir", scheme, o->host,
+             o->port);
     rcfg.base_url = o->base_url ? o->base_url : base;
     int status = 1;
     struct rest_ctx *rc = NULL;
     struct http_server *srv = NULL;
-    struct http_server_config hcfg = {.host = o->host,
-                                      .port = (uint16_t)o->port,
-                                      .routes = routes,
-                                      .nroutes = nr,
-                                      .limits = o->limits};
+    struct http_server_config hcfg = {
+        .host = o->host,
+        .port = (uint16_t)o->port,
+        .routes = routes,
+        .nroutes = nr,
+        .limits = o->limits,
+        .tls = {.cert_pem = tls.cert, .key_pem = tls.key, .client_ca_pem = tls.client_ca}};
     rc = rest_new(&rcfg);
     if (!rc) {
         fprintf(stderr, "regie serve: bad --base-url or out of memory\n");
@@ -246,11 +341,14 @@ static int run(const struct serve_opts *o)
     if (!srv) goto fail_start;
     if (!o->base_url) {
         /* With port 0 the base names the port the system picked. */
-        snprintf(base, sizeof base, v6 ? "http://[%s]:%u/fhir" : "http://%s:%u/fhir", o->host,
+        snprintf(base, sizeof base, v6 ? "%s://[%s]:%u/fhir" : "%s://%s:%u/fhir", scheme, o->host,
                  (unsigned)http_server_port(srv));
         rest_set_base_url(rc, base);
     }
-    printf("ready http://%s%s%s:%u/fhir\n", v6 ? "[" : "", o->host, v6 ? "]" : "",
+    /* The server copied the PEMs; the key need not stay in this process's heap twice. */
+    tls_files_free(&tls);
+    memset(&tls, 0, sizeof tls);
+    printf("ready %s://%s%s%s:%u/fhir\n", scheme, v6 ? "[" : "", o->host, v6 ? "]" : "",
            (unsigned)http_server_port(srv));
     fflush(stdout);
     log_info("serving on %s (database %s)", rcfg.base_url, o->db);
@@ -270,6 +368,7 @@ out:
     rest_free(rc);
     store->ops->close(store);
     free(routes);
+    tls_files_free(&tls);
     return status;
 }
 
@@ -284,6 +383,14 @@ int cli_serve(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc < 0) return 0;
     if (rc) return rc;
+    if (!o.tls_cert && !http_host_is_loopback(o.host)) {
+        fprintf(stderr,
+                "regie serve: plain HTTP is only allowed on a loopback address (127.0.0.0/8 or "
+                "::1), not %s: give --tls-cert and --tls-key (MedMij requires TLS on every "
+                "connection)\n",
+                o.host);
+        return 2;
+    }
     if (o.no_auth && !http_host_is_loopback(o.host)) {
         fprintf(stderr,
                 "regie serve: --no-auth is only allowed on a loopback address (127.0.0.0/8 or "

@@ -50,6 +50,7 @@
     X(RG_E_TOO_MANY, 400, "too-costly", "more than the allowed number")                            \
     X(RG_E_UNAUTHORIZED, 401, "login", "authentication required")                                  \
     X(RG_E_FORBIDDEN, 403, "forbidden", "not allowed")                                             \
+    X(RG_E_CLIENT_CERT, 403, "forbidden", "a trusted client certificate is required")              \
     X(RG_E_UNAVAILABLE, 503, "transient", "server busy; try again")                                \
     X(RG_E_INTERNAL, 500, "exception", "internal error")
 

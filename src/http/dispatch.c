@@ -218,6 +218,36 @@ static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const
     return MHD_YES;
 }
 
+/* A route with client_cert: the connection's peer must have a verified certificate whose host the
+ * server accepts. The peer is checked once per connection; the host on every request, since the
+ * list behind host_allowed may change. */
+static bool client_cert_allowed(struct http_conn *c, char *why, size_t why_len)
+{
+    const struct http_server *srv = c->srv;
+    switch (c->peer.state) {
+    case HTTP_PEER_UNCHECKED:
+    case HTTP_PEER_NONE:
+        snprintf(why, why_len, "%s",
+                 !srv->tls ? "this endpoint needs mutual TLS; the server listens without TLS"
+                 : !srv->client_ca
+                     ? "this endpoint needs a client certificate; the server has no "
+                       "client CA configured"
+                     : "this endpoint needs a client certificate; none was presented");
+        return false;
+    case HTTP_PEER_BAD:
+        snprintf(why, why_len, "the client certificate was not accepted: %s", c->peer.why);
+        return false;
+    case HTTP_PEER_OK:
+        break;
+    }
+    if (srv->host_allowed && !srv->host_allowed(srv->host_allowed_ctx, c->peer.host)) {
+        snprintf(why, why_len, "the client certificate's host %s may not use this endpoint",
+                 c->peer.host);
+        return false;
+    }
+    return true;
+}
+
 /* Route lookup on the first call. Returns false when an error reply is due (c->early set). */
 static bool start(struct http_conn *c, const char *method, char *why, size_t why_len)
 {
@@ -268,6 +298,16 @@ static bool start(struct http_conn *c, const char *method, char *why, size_t why
         return false;
     }
     const struct http_route *rt = c->match.route;
+    if (c->peer.state == HTTP_PEER_UNCHECKED) {
+        if (c->srv->client_ca)
+            http_tls_check_peer(c->mhd, &c->peer);
+        else
+            c->peer.state = HTTP_PEER_NONE;
+    }
+    if (rt->client_cert && !client_cert_allowed(c, why, why_len)) {
+        c->early = RG_E_CLIENT_CERT;
+        return false;
+    }
     c->body_limit = rt->body_limit ? rt->body_limit : c->srv->limits.body_max;
     c->body.limit = c->body_limit;
     bool has_len;
@@ -411,6 +451,11 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
     req->json_depth = c->srv->limits.json_depth;
     req->app = c->srv->app;
     req->priv = c;
+    req->client_cert_ok = c->peer.state == HTTP_PEER_OK;
+    if (req->client_cert_ok)
+        memcpy(req->client_host, c->peer.host, strlen(c->peer.host) + 1);
+    else
+        req->client_host[0] = '\0';
     reply_reset(c);
     /* Large bodies (big Bundles) are handled a few at a time: their parsed trees are what the
      * server's memory is made of, and the single writer would serialise them anyway. */

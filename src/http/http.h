@@ -17,6 +17,7 @@
 #define HTTP_MAX_ARGS          6
 #define HTTP_MAX_PARAMS        128
 #define HTTP_MAX_REPLY_HEADERS 16
+#define HTTP_CLIENT_HOST_MAX   256
 
 struct http_param {
     char *name;  /* percent-decoded */
@@ -39,6 +40,11 @@ struct http_request {
     void *app;             /* the server config's app pointer */
     void *priv;            /* the dispatcher's own state */
     int json_depth;        /* limits.json_depth, for handlers that parse an HTTP_BODY_RAW body */
+    /* Mutual TLS: true when the peer presented a certificate that verifies against the server's
+     * client trust anchors (http_tls.client_ca_pem) for client authentication; client_host is then
+     * its first subjectAltName dNSName (or its subject CN when it has none), lower-cased. */
+    bool client_cert_ok;
+    char client_host[HTTP_CLIENT_HOST_MAX];
 };
 
 /* Request header by case-insensitive name, or NULL. */
@@ -92,6 +98,9 @@ struct http_route {
     bool fhir;         /* negotiate FHIR format: Accept / _format must allow FHIR JSON (406
                           otherwise); _pretty honoured; errors as OperationOutcome */
     const char *name;  /* for logs */
+    bool client_cert;  /* require mutual TLS: a client certificate that verifies against the
+                          server's client trust anchors and whose host the server config's
+                          host_allowed accepts; otherwise 403 CLIENT_CERT before the body is read */
 };
 
 struct http_limits {
@@ -109,6 +118,29 @@ struct http_limits {
 
 void http_limits_defaults(struct http_limits *l);
 
+/* The GnuTLS priority string of every TLS listener: TLS 1.3 and 1.2 only, ECDHE key exchange
+ * (x25519, x448, P-256, P-384) with AES-GCM or ChaCha20-Poly1305, signatures with SHA-2 and
+ * EdDSA, secure renegotiation only. Every suite is rated "good" by the NCSC TLS guidelines 2.1;
+ * see docs/tls.md. No server preference: all offered suites are good, so the client may pick the
+ * one its hardware is fastest at (the NCSC's advice for a good-only configuration). */
+#define HTTP_TLS_PRIORITIES                                                                        \
+    "NONE:+VERS-TLS1.3:+VERS-TLS1.2:"                                                              \
+    "+ECDHE-ECDSA:+ECDHE-RSA:"                                                                     \
+    "+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:+AEAD:"                                          \
+    "+GROUP-X25519:+GROUP-SECP256R1:+GROUP-X448:+GROUP-SECP384R1:"                                 \
+    "+SIGN-ALL:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:-SIGN-DSA-SHA1:"                                    \
+    "%SAFE_RENEGOTIATION"
+
+/* TLS for a listener. cert_pem NULL: plain HTTP. The strings are copied at start. */
+struct http_tls {
+    const char *cert_pem;      /* the server certificate, optionally followed by its chain, PEM */
+    const char *key_pem;       /* its private key, PEM (unencrypted) */
+    const char *client_ca_pem; /* trust anchors for client certificates, PEM; when set, every
+                                  handshake asks for a client certificate (optional in the
+                                  handshake; routes with client_cert require it). NULL: none */
+    const char *priorities;    /* GnuTLS priority string; NULL: HTTP_TLS_PRIORITIES */
+};
+
 struct http_server_config {
     const char *host; /* numeric address to bind, e.g. "127.0.0.1" or "::1" */
     uint16_t port;    /* 0 picks a free port (see http_server_port) */
@@ -116,6 +148,12 @@ struct http_server_config {
     size_t nroutes;
     void *app; /* handed to handlers as req->app */
     struct http_limits limits;
+    struct http_tls tls;
+    /* For routes with client_cert: whether a verified client certificate's host may use them
+     * (e.g. the MedMij Whitelist). Called per request, so a list swapped meanwhile applies at
+     * once. NULL: every verified host. */
+    bool (*host_allowed)(void *ctx, const char *host);
+    void *host_allowed_ctx;
 };
 
 struct http_server;
@@ -125,6 +163,8 @@ struct http_server;
 struct http_server *http_server_start(const struct http_server_config *cfg, char *err,
                                       size_t err_len);
 uint16_t http_server_port(const struct http_server *srv);
+/* True when the server speaks TLS. */
+bool http_server_tls(const struct http_server *srv);
 /* Stops accepting, finishes running requests, frees the server. */
 void http_server_stop(struct http_server *srv);
 

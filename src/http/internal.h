@@ -19,6 +19,26 @@ struct http_server {
     struct http_limits limits;
     uint16_t port;
     sem_t large_slots; /* limits.large_max permits for requests with a large body */
+    bool tls;
+    bool client_ca; /* client certificates are asked for in the handshake */
+    char *tls_cert, *tls_key, *tls_client_ca, *tls_priorities; /* copies MHD reads from */
+    bool (*host_allowed)(void *ctx, const char *host);
+    void *host_allowed_ctx;
+};
+
+/* What the TLS peer proved about itself; checked once per connection (a connection's peer
+ * certificate cannot change: renegotiation is refused). */
+enum http_peer_state {
+    HTTP_PEER_UNCHECKED = 0,
+    HTTP_PEER_NONE, /* no TLS, or no client certificate presented */
+    HTTP_PEER_BAD,  /* presented but not verified (why says how) */
+    HTTP_PEER_OK    /* verified; host is its name */
+};
+
+struct http_peer {
+    enum http_peer_state state;
+    char host[HTTP_CLIENT_HOST_MAX];
+    char why[200];
 };
 
 enum http_stage {
@@ -49,7 +69,15 @@ struct http_conn {
     enum http_fmt fmt;
     struct http_request req;
     struct http_reply rep;
+    struct http_peer peer;
 };
+
+/* tls.c: verifies the connection's client certificate against the server's client trust anchors
+ * for client authentication and names its host. */
+void http_tls_check_peer(struct MHD_Connection *mhd, struct http_peer *out);
+/* tls.c: checks a TLS configuration with GnuTLS before MHD gets it, so a bad file or priority
+ * string is reported by name instead of as a refused daemon. Returns 0, or -1 with err. */
+int http_tls_check_config(const struct http_tls *tls, char *err, size_t err_len);
 
 /* dispatch.c: the MHD callbacks. */
 enum MHD_Result http_dispatch_access(void *cls, struct MHD_Connection *connection, const char *url,

@@ -1,5 +1,6 @@
 /* Server start and stop. regie binds the listening socket itself so a bind failure comes back with
- * the address and errno text, then hands it to libmicrohttpd, which runs a pool of epoll threads.
+ * the address and errno text, then hands it to libmicrohttpd, which runs a pool of epoll threads
+ * (with TLS by GnuTLS when a certificate is configured; see docs/tls.md).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,6 +89,42 @@ static int open_listener(const char *host, uint16_t port, bool *v6, char *err, s
     return fd;
 }
 
+/* Frees the server's own memory (the daemon is stopped or was never started). */
+static void server_free(struct http_server *srv)
+{
+    http_router_free(srv->router);
+    sem_destroy(&srv->large_slots);
+    free(srv->tls_cert);
+    if (srv->tls_key) explicit_bzero(srv->tls_key, strlen(srv->tls_key)); /* no key in free heap */
+    free(srv->tls_key);
+    free(srv->tls_client_ca);
+    free(srv->tls_priorities);
+    free(srv);
+}
+
+/* Copies the TLS settings MHD reads from; they live as long as the server. */
+static int tls_copy(struct http_server *srv, const struct http_tls *tls, char *err, size_t err_len)
+{
+    if (!tls->cert_pem) return 0;
+    if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+        snprintf(err, err_len, "this libmicrohttpd was built without TLS");
+        return -1;
+    }
+    if (http_tls_check_config(tls, err, err_len) != 0) return -1;
+    srv->tls_cert = strdup(tls->cert_pem);
+    srv->tls_key = strdup(tls->key_pem);
+    srv->tls_priorities = strdup(tls->priorities ? tls->priorities : HTTP_TLS_PRIORITIES);
+    srv->tls_client_ca = tls->client_ca_pem ? strdup(tls->client_ca_pem) : NULL;
+    if (!srv->tls_cert || !srv->tls_key || !srv->tls_priorities ||
+        (tls->client_ca_pem && !srv->tls_client_ca)) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    srv->tls = true;
+    srv->client_ca = srv->tls_client_ca != NULL;
+    return 0;
+}
+
 static uint16_t bound_port(int fd)
 {
     struct sockaddr_storage ss;
@@ -108,6 +145,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
     }
     srv->app = cfg->app;
     srv->limits = cfg->limits;
+    srv->host_allowed = cfg->host_allowed;
+    srv->host_allowed_ctx = cfg->host_allowed_ctx;
     struct http_limits *l = &srv->limits;
     if (l->body_max == 0 || l->json_depth <= 0 || l->threads == 0 || l->header_max == 0) {
         struct http_limits d;
@@ -129,24 +168,21 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
         return NULL;
     }
     srv->router = http_router_new(cfg->routes, cfg->nroutes, err, err_len);
-    if (!srv->router) {
-        sem_destroy(&srv->large_slots);
-        free(srv);
+    if (!srv->router || tls_copy(srv, &cfg->tls, err, err_len) != 0) {
+        server_free(srv);
         return NULL;
     }
     bool v6 = false;
     int fd = open_listener(cfg->host, cfg->port, &v6, err, err_len);
     if (fd < 0) {
-        http_router_free(srv->router);
-        sem_destroy(&srv->large_slots);
-        free(srv);
+        server_free(srv);
         return NULL;
     }
     srv->port = bound_port(fd);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-                     MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
-    struct MHD_OptionItem ops[] = {
+                     MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0) | (srv->tls ? MHD_USE_TLS : 0);
+    struct MHD_OptionItem ops[20] = {
         {MHD_OPTION_LISTEN_SOCKET, fd, NULL},
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)http_dispatch_uri, srv},
@@ -157,9 +193,21 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, l->conn_per_ip_max, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, l->idle_timeout_s, NULL},
         {MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)(l->header_max + HTTP_POOL_EXTRA), NULL},
-        {l->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, l->threads, NULL},
-        {MHD_OPTION_END, 0, NULL},
     };
+    size_t nops = 10;
+    if (l->threads > 1)
+        ops[nops++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, l->threads, NULL};
+    if (srv->tls) {
+        ops[nops++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        ops[nops++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+        ops[nops++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, srv->tls_priorities};
+        /* With trust anchors MHD asks every client for a certificate (optional in the
+         * handshake); the dispatcher decides per route whether it must verify. */
+        if (srv->tls_client_ca)
+            ops[nops++] =
+                (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->tls_client_ca};
+    }
+    ops[nops] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, http_dispatch_access, srv,
                                    MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
     if (!srv->daemon) {
@@ -168,9 +216,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
                  "the configuration; see the debug log)",
                  (unsigned)srv->port);
         close(fd);
-        http_router_free(srv->router);
-        sem_destroy(&srv->large_slots);
-        free(srv);
+        server_free(srv);
         return NULL;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -183,12 +229,15 @@ uint16_t http_server_port(const struct http_server *srv)
     return srv ? srv->port : 0;
 }
 
+bool http_server_tls(const struct http_server *srv)
+{
+    return srv && srv->tls;
+}
+
 void http_server_stop(struct http_server *srv)
 {
     if (!srv) return;
     /* Closes the listening socket too (MHD owns it once handed over). */
     MHD_stop_daemon(srv->daemon);
-    http_router_free(srv->router);
-    sem_destroy(&srv->large_slots);
-    free(srv);
+    server_free(srv);
 }
