@@ -12,7 +12,7 @@
 #include "http/http.h"
 #include "store/store.h"
 
-#define SEARCH_CLAUSES_MAX  64 /* clauses in one search, chained and _has ones included */
+#define SEARCH_CLAUSES_MAX  64  /* clauses in one search, chained and _has ones included */
 #define SEARCH_VALUES_MAX   256 /* OR values over all clauses */
 #define SEARCH_INCLUDES_MAX 16  /* _include plus _revinclude */
 #define SEARCH_ELEMENTS_MAX 32
@@ -25,15 +25,19 @@ enum search_summary {
     SEARCH_SUMMARY_DATA,
     SEARCH_SUMMARY_TEXT
 };
-enum search_total { SEARCH_TOTAL_DEFAULT, SEARCH_TOTAL_NONE, SEARCH_TOTAL_ESTIMATE,
-                    SEARCH_TOTAL_ACCURATE };
+enum search_total {
+    SEARCH_TOTAL_DEFAULT,
+    SEARCH_TOTAL_NONE,
+    SEARCH_TOTAL_ESTIMATE,
+    SEARCH_TOTAL_ACCURATE
+};
 
 struct search_include {
-    bool reverse;        /* _revinclude */
-    bool iterate;        /* :iterate */
-    char src_type[64];   /* Observation in Observation:subject (or "*") */
-    char param[64];      /* subject ("*" for all) */
-    char target_type[64];/* Patient in Observation:subject:Patient, "" when absent */
+    bool reverse;         /* _revinclude */
+    bool iterate;         /* :iterate */
+    char src_type[64];    /* Observation in Observation:subject (or "*") */
+    char param[64];       /* subject ("*" for all) */
+    char target_type[64]; /* Patient in Observation:subject:Patient, "" when absent */
 };
 
 /* A parsed search. The store query points into the arrays and text below, so keep this struct

@@ -47,16 +47,16 @@ void store_row_clear(struct store_row *row);
  * search never needs resource_current to filter. Every row also carries the resource's Patient
  * compartment (for per-patient search). One table per kind (docs/search.md). */
 enum store_ix_kind {
-    STORE_IX_STRING,    /* text (normalised), exact (as written) */
-    STORE_IX_TOKEN,     /* system ("" none), code */
-    STORE_IX_REF,       /* ref_type + ref_id (a local or relative reference), or text (an absolute
-                           URL / canonical that is not ours) */
-    STORE_IX_DATE,      /* [lo, hi): microseconds since 1970 UTC; hi exclusive; open end = INT64_MAX,
-                           open start = INT64_MIN */
-    STORE_IX_NUMBER,    /* num */
-    STORE_IX_QUANTITY,  /* num, system, code (unit as written); canon + canon_code (UCUM base
-                           units, canon_code NULL when the unit is not convertible) */
-    STORE_IX_URI,       /* text */
+    STORE_IX_STRING,   /* text (normalised), exact (as written) */
+    STORE_IX_TOKEN,    /* system ("" none), code */
+    STORE_IX_REF,      /* ref_type + ref_id (a local or relative reference), or text (an absolute
+                          URL / canonical that is not ours) */
+    STORE_IX_DATE,     /* [lo, hi): microseconds since 1970 UTC; hi exclusive; open end = INT64_MAX,
+                          open start = INT64_MIN */
+    STORE_IX_NUMBER,   /* num */
+    STORE_IX_QUANTITY, /* num, system, code (unit as written); canon + canon_code (UCUM base
+                          units, canon_code NULL when the unit is not convertible) */
+    STORE_IX_URI,      /* text */
     STORE_IX_COMPOSITE, /* system + code of the first (token) component, and the second component
                            in the v_* fields by v_kind (QUANTITY, TOKEN, DATE or STRING) */
 };
@@ -100,7 +100,7 @@ struct store_put {
     bool deleted;             /* a delete marker; json must then be NULL */
     const char *json;
     size_t json_len;
-    const char *compartment; /* id of the Patient whose compartment holds it, or NULL */
+    const char *compartment;   /* id of the Patient whose compartment holds it, or NULL */
     const struct store_ix *ix; /* search index rows of this version (none for a delete marker) */
     size_t nix;
     /* Transitional: identifier tokens for conditional operations, until rest/write hands over
@@ -230,9 +230,9 @@ struct store_search_q {
     struct store_sort sort[STORE_SORT_MAX]; /* after these, ties break by seq ascending, so the
                                                order is total and pages are stable */
     size_t nsort;
-    size_t count;            /* page size; 0 = count only (with want_total) */
-    size_t offset;           /* rows of the order to skip (paging) */
-    bool want_total;         /* set *total to the number of matches, ignoring paging */
+    size_t count;    /* page size; 0 = count only (with want_total) */
+    size_t offset;   /* rows of the order to skip (paging) */
+    bool want_total; /* set *total to the number of matches, ignoring paging */
     /* $lastn: when per_param is set (a TOKEN param, "code"), keep only the first per_max rows of
      * the order (give sort = date descending) for each distinct system|code of that param. */
     const char *per_param;
