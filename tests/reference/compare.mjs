@@ -184,7 +184,7 @@ async function main() {
       for (const q of queries) log(`${q.label}\t${q.q}`);
       return;
     }
-    const totals = { equal: 0, known: 0, diff: 0, empty: 0 };
+    const totals = { equal: 0, known: 0, diff: 0, empty: 0, refused: 0 };
     for (const q of queries) {
       const t = Date.now();
       const keyOf = q.sort ? sortKeyFn(q.sort) : () => '';
@@ -201,6 +201,7 @@ async function main() {
         continue;
       }
       if (!p.error && !r.error && p.matches.length === 0 && r.matches.length === 0) totals.empty++;
+      if (p.error && r.error) totals.refused++;
       const diff = difference(q, r, p, keyOf);
       const k = known.get(q.label);
       let verdict;
@@ -222,7 +223,7 @@ async function main() {
       log(`${m - totals.empty} of ${m} queries have matches on the peer`);
       return;
     }
-    log(`${totals.equal} of ${m} queries equal, ${totals.known} differ as listed in known-differences.txt, ${totals.diff} differ; ${totals.empty} have no matches on either side`);
+    log(`${totals.equal} of ${m} queries equal, ${totals.known} differ as listed in known-differences.txt, ${totals.diff} differ; ${totals.empty} have no matches on either side, ${totals.refused} are refused by both`);
     failed = totals.diff;
     log(`${totals.equal + totals.known} passed, ${totals.diff} failed`);
   } catch (err) {
