@@ -103,7 +103,11 @@ function difference(q, regie, peer, keyOf) {
   const pm = peer.matches.map((m) => m.ref);
   const onlyR = setDiff(rm, pm);
   const onlyP = setDiff(pm, rm);
-  if (onlyR.length || onlyP.length) parts.push(`matches only-regie=${onlyR.length} only-peer=${onlyP.length}`);
+  if (q.clock) {
+    // ap on dates: the window is 10% of the distance to now, so the answer moves with the clock;
+    // the reference's ap is an overlap test, whose matches must be within regie's.
+    if (onlyP.length) parts.push(`matches only-peer=${onlyP.length} (ap)`);
+  } else if (onlyR.length || onlyP.length) parts.push(`matches only-regie=${onlyR.length} only-peer=${onlyP.length}`);
   if (rm.length !== new Set(rm).size) parts.push(`regie duplicates=${rm.length - new Set(rm).size}`);
   const onlyRi = setDiff(regie.includes, peer.includes);
   const onlyPi = setDiff(peer.includes, regie.includes);

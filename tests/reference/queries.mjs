@@ -46,7 +46,8 @@ export function buildQueries(resources) {
     const m = /[?&]_sort=([^&]*)/.exec(q);
     const type = q.split('?')[0];
     const sort = m ? decodeURIComponent(m[1]).split(',').map((p) => ({ type, param: p.replace(/^-/, '') })) : undefined;
-    queries.push({ label, q, sort, expect, why });
+    const clock = /=ap\d{4}/.test(q) && !/probability|quantity/.test(q); // ap on a date
+    queries.push({ label, q, sort, expect, why, clock });
   };
   const countWhere = (type, pred) => of(type).filter(pred).length;
 
