@@ -84,13 +84,6 @@ struct store_ix {
     int64_t v_lo, v_hi;
 };
 
-/* Transitional (see store_put.tokens). */
-struct store_token {
-    const char *param;
-    const char *system; /* may be NULL (no system) */
-    const char *code;
-};
-
 /* A new version to write. */
 struct store_put {
     const char *type;
@@ -103,10 +96,6 @@ struct store_put {
     const char *compartment;   /* id of the Patient whose compartment holds it, or NULL */
     const struct store_ix *ix; /* search index rows of this version (none for a delete marker) */
     size_t nix;
-    /* Transitional: identifier tokens for conditional operations, until rest/write hands over
-     * ix rows (which include the identifier TOKEN rows). Removed once nothing sets them. */
-    const struct store_token *tokens;
-    size_t ntokens;
 };
 
 /* One AND-ed condition of a conditional create/update/delete/reference. param "_id" matches the

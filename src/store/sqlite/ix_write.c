@@ -65,12 +65,6 @@ bool store_sq_ix_valid(const struct store_put *p)
             return false;
         }
     }
-    for (size_t i = 0; i < p->ntokens; i++) {
-        if (!p->tokens[i].param) {
-            log_bug("store: tx_put %s/%s: token without param", p->type, p->id);
-            return false;
-        }
-    }
     return true;
 }
 
@@ -174,12 +168,5 @@ int store_sq_ix_insert(struct store_sq_conn *c, const struct store_put *p, int64
     if (p->deleted) return SQLITE_OK; /* a delete marker has no rows, whatever it was handed */
     for (size_t i = 0; i < p->nix; i++)
         if ((rc = insert_one(c, p, seq, &p->ix[i])) != SQLITE_OK) return rc;
-    for (size_t i = 0; i < p->ntokens; i++) {
-        struct store_ix x = {.kind = STORE_IX_TOKEN,
-                             .param = p->tokens[i].param,
-                             .system = p->tokens[i].system,
-                             .code = p->tokens[i].code};
-        if ((rc = insert_one(c, p, seq, &x)) != SQLITE_OK) return rc;
-    }
     return SQLITE_OK;
 }

@@ -71,11 +71,19 @@ static int put_unit_fn(struct store_txn *tx, void *ctx)
     return u->put_rc == STORE_OK ? u->fn_rc : 1;
 }
 
+/* A TOKEN index row in short, for tests of conditional matching. */
+struct fix_token {
+    const char *param;
+    const char *system; /* NULL: no system */
+    const char *code;
+};
+#define FIX_TOKENS_MAX 16
+
 /* Writes one version (json NULL = delete marker) at the instant `at` and returns the write's
  * answer. */
 static inline enum store_rc put_at(struct store *s, const char *type, const char *id,
                                    int64_t version, const char *json, const char *at,
-                                   const struct store_token *tokens, size_t ntokens)
+                                   const struct fix_token *tokens, size_t ntokens)
 {
     struct put_unit u = {.s = s};
     u.put.type = type;
@@ -86,8 +94,15 @@ static inline enum store_rc put_at(struct store *s, const char *type, const char
     u.put.json = json;
     u.put.json_len = json ? strlen(json) : 0;
     u.put.compartment = !strcmp(type, "Patient") ? id : NULL;
-    u.put.tokens = tokens;
-    u.put.ntokens = ntokens;
+    struct store_ix ix[FIX_TOKENS_MAX] = {0};
+    assert_true(ntokens <= FIX_TOKENS_MAX);
+    for (size_t i = 0; i < ntokens; i++)
+        ix[i] = (struct store_ix){.kind = STORE_IX_TOKEN,
+                                  .param = tokens[i].param,
+                                  .system = tokens[i].system ? tokens[i].system : "",
+                                  .code = tokens[i].code};
+    u.put.ix = ix;
+    u.put.nix = ntokens;
     return s->ops->write(s, put_unit_fn, &u);
 }
 
@@ -112,7 +127,7 @@ static inline enum store_rc put_ix(struct store *s, const char *type, const char
 
 static inline enum store_rc put_one(struct store *s, const char *type, const char *id,
                                     int64_t version, const char *json,
-                                    const struct store_token *tokens, size_t ntokens)
+                                    const struct fix_token *tokens, size_t ntokens)
 {
     return put_at(s, type, id, version, json, "2026-11-22T10:00:00.000Z", tokens, ntokens);
 }

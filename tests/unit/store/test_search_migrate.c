@@ -99,7 +99,7 @@ static void token_rows_move_to_ix_token(void **state)
     sqlite3_finalize(st);
     sqlite3_close(db);
     /* the next version replaces the migrated rows */
-    struct store_token t = {.param = "identifier", .system = "urn:a", .code = "8"};
+    struct fix_token t = {.param = "identifier", .system = "urn:a", .code = "8"};
     assert_int_equal(put_one(f->s, "Patient", "p1", 2, "{}", &t, 1), STORE_OK);
     assert_int_equal(found(f->s, "7"), 0);
     assert_int_equal(found(f->s, "8"), 1);

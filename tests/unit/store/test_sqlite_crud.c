@@ -135,9 +135,10 @@ static int two_puts_fn(struct store_txn *tx, void *ctx)
                           .last_updated = "2026-11-22T10:00:00.000Z",
                           .json = "{\"n\":1}",
                           .json_len = 7};
-    static const struct store_token tok = {.param = "identifier", .system = "urn:s", .code = "1"};
-    p.tokens = &tok;
-    p.ntokens = 1;
+    static const struct store_ix tok = {
+        .kind = STORE_IX_TOKEN, .param = "identifier", .system = "urn:s", .code = "1"};
+    p.ix = &tok;
+    p.nix = 1;
     if (ops->tx_put(tx, &p) != STORE_OK) return 1;
     /* Inside the unit its own put is visible. */
     struct store_row row = {0};
@@ -220,7 +221,7 @@ static void reopen_preserves_everything(void **state)
 {
     struct fixture *f = *state;
     struct store *s = f->s;
-    static const struct store_token tok = {.param = "identifier", .system = NULL, .code = "k"};
+    static const struct fix_token tok = {.param = "identifier", .system = NULL, .code = "k"};
     assert_int_equal(put_one(s, "Patient", "r", 1, "{\"r\":1}", &tok, 1), STORE_OK);
     assert_int_equal(put_one(s, "Patient", "r", 2, "{\"r\":2}", &tok, 1), STORE_OK);
     assert_int_equal(put_one(s, "Patient", "gone", 1, "{}", NULL, 0), STORE_OK);

@@ -53,14 +53,14 @@ static int find_setup(void **state)
 {
     if (fixture_setup(state)) return -1;
     struct store *s = ((struct fixture *)*state)->s;
-    const struct store_token p1[] = {TOK("identifier", "urn:a", "1"), TOK("identifier", NULL, "2"),
-                                     TOK("gender", NULL, "female")};
-    const struct store_token p2[] = {TOK("identifier", "urn:a", "1"),
-                                     TOK("identifier", "urn:b", "3")};
-    const struct store_token p3[] = {TOK("identifier", "urn:a", "1")};
-    const struct store_token p4a[] = {TOK("identifier", "urn:a", "9")};
-    const struct store_token p4b[] = {TOK("identifier", "urn:a", "10")};
-    const struct store_token o1[] = {TOK("identifier", "urn:a", "1")};
+    const struct fix_token p1[] = {TOK("identifier", "urn:a", "1"), TOK("identifier", NULL, "2"),
+                                   TOK("gender", NULL, "female")};
+    const struct fix_token p2[] = {TOK("identifier", "urn:a", "1"),
+                                   TOK("identifier", "urn:b", "3")};
+    const struct fix_token p3[] = {TOK("identifier", "urn:a", "1")};
+    const struct fix_token p4a[] = {TOK("identifier", "urn:a", "9")};
+    const struct fix_token p4b[] = {TOK("identifier", "urn:a", "10")};
+    const struct fix_token o1[] = {TOK("identifier", "urn:a", "1")};
     if (put_one(s, "Patient", "p1", 1, "{}", p1, 3) != STORE_OK ||
         put_one(s, "Patient", "p2", 1, "{}", p2, 2) != STORE_OK ||
         put_one(s, "Patient", "p3", 1, "{}", p3, 1) != STORE_OK ||
@@ -143,8 +143,8 @@ static void tokens_follow_the_current_version(void **state)
     c = (struct store_cond)TOK("identifier", "urn:a", "10");
     assert_string_equal(find(s, "Patient", &c, 1, 4), "p4");
     /* An update without tokens clears them; duplicate tokens are harmless. */
-    const struct store_token dup[] = {TOK("identifier", "urn:z", "5"),
-                                      TOK("identifier", "urn:z", "5")};
+    const struct fix_token dup[] = {TOK("identifier", "urn:z", "5"),
+                                    TOK("identifier", "urn:z", "5")};
     assert_int_equal(put_one(s, "Patient", "p4", 3, "{}", dup, 2), STORE_OK);
     assert_string_equal(find(s, "Patient", &c, 1, 4), "-");
     c = (struct store_cond)TOK("identifier", "urn:z", "5");
@@ -157,15 +157,16 @@ static void tokens_follow_the_current_version(void **state)
 static int put_then_find_fn(struct store_txn *tx, void *ctx)
 {
     struct find *q = ctx;
-    static const struct store_token t = TOK("identifier", "urn:new", "n");
+    static const struct store_ix t = {
+        .kind = STORE_IX_TOKEN, .param = "identifier", .system = "urn:new", .code = "n"};
     struct store_put p = {.type = "Patient",
                           .id = "pn",
                           .version = 1,
                           .last_updated = "2026-11-22T10:00:00.000Z",
                           .json = "{}",
                           .json_len = 2,
-                          .tokens = &t,
-                          .ntokens = 1};
+                          .ix = &t,
+                          .nix = 1};
     if (q->s->ops->tx_put(tx, &p) != STORE_OK) return 1;
     q->rc = q->s->ops->tx_find(tx, q->type, q->conds, q->nconds, q->ids, q->max, &q->found);
     return 1; /* undo */

@@ -31,7 +31,8 @@ static void *worker_main(void *arg)
     for (int i = 0; i < PER_THREAD; i++) {
         snprintf(id, sizeof id, "t%d-%d", w->n, i);
         snprintf(json, sizeof json, "{\"t\":%d,\"i\":%d}", w->n, i);
-        struct store_token tok = {.param = "identifier", .system = "urn:t", .code = id};
+        struct store_ix tok = {
+            .kind = STORE_IX_TOKEN, .param = "identifier", .system = "urn:t", .code = id};
         struct put_unit u = {.s = w->s, .fn_rc = w->undo_odd && (i & 1)};
         u.put = (struct store_put){.type = "Patient",
                                    .id = id,
@@ -40,8 +41,8 @@ static void *worker_main(void *arg)
                                    .json = json,
                                    .json_len = strlen(json),
                                    .compartment = id,
-                                   .tokens = &tok,
-                                   .ntokens = 1};
+                                   .ix = &tok,
+                                   .nix = 1};
         w->rc[i] = w->s->ops->write(w->s, put_unit_fn, &u);
     }
     return NULL;
