@@ -75,6 +75,10 @@ struct http_conn {
 /* tls.c: verifies the connection's client certificate against the server's client trust anchors
  * for client authentication and names its host. */
 void http_tls_check_peer(struct MHD_Connection *mhd, struct http_peer *out);
+/* tls.c: the host a DER certificate names: its first subjectAltName dNSName, else its subject CN;
+ * lower-cased, DNS characters only. False (host empty) when it names none or is not a
+ * certificate. */
+bool http_tls_cert_host(const unsigned char *der, size_t len, char host[HTTP_CLIENT_HOST_MAX]);
 /* tls.c: checks a TLS configuration with GnuTLS before MHD gets it, so a bad file or priority
  * string is reported by name instead of as a refused daemon. Returns 0, or -1 with err. */
 int http_tls_check_config(const struct http_tls *tls, char *err, size_t err_len);

@@ -5,10 +5,14 @@
 #include <ctype.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "http/internal.h"
+
+/* subjectAltName entries looked at; a client certificate names a handful at most. */
+#define HTTP_CERT_SAN_MAX 64
 
 static gnutls_datum_t datum(const char *pem)
 {
@@ -72,27 +76,32 @@ static bool host_copy(char *out, const char *in, size_t len)
     return true;
 }
 
-/* The first subjectAltName dNSName, else the subject CN. */
-static bool peer_host(const gnutls_datum_t *der, struct http_peer *out)
+bool http_tls_cert_host(const unsigned char *der, size_t len, char host[HTTP_CLIENT_HOST_MAX])
 {
+    host[0] = '\0';
+    if (len > UINT_MAX) return false;
+    gnutls_datum_t d = {.data = (unsigned char *)der, .size = (unsigned)len};
     gnutls_x509_crt_t crt;
     if (gnutls_x509_crt_init(&crt) < 0) return false;
     bool found = false;
-    if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) >= 0) {
+    if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) >= 0) {
         char name[HTTP_CLIENT_HOST_MAX];
-        for (unsigned seq = 0; !found; seq++) {
+        /* A name too long for us or of another kind is skipped; a malformed extension ends the
+         * search (it would fail the same way at every position). */
+        for (unsigned seq = 0; !found && seq < HTTP_CERT_SAN_MAX; seq++) {
             size_t size = sizeof name;
             int type = gnutls_x509_crt_get_subject_alt_name(crt, seq, name, &size, NULL);
-            if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) break;
-            if (type == GNUTLS_SAN_DNSNAME) found = host_copy(out->host, name, size);
-            /* A name too long for us (or not a DNS name) is skipped, not fatal. */
+            if (type == GNUTLS_E_SHORT_MEMORY_BUFFER) continue;
+            if (type < 0) break;
+            if (type == GNUTLS_SAN_DNSNAME) found = host_copy(host, name, size);
         }
         size_t size = sizeof name;
         if (!found &&
             gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, name, &size) >= 0)
-            found = host_copy(out->host, name, size);
+            found = host_copy(host, name, size);
     }
     gnutls_x509_crt_deinit(crt);
+    if (!found) host[0] = '\0';
     return found;
 }
 
@@ -128,7 +137,7 @@ void http_tls_check_peer(struct MHD_Connection *mhd, struct http_peer *out)
         }
         return;
     }
-    if (!peer_host(&certs[0], out)) {
+    if (!http_tls_cert_host(certs[0].data, certs[0].size, out->host)) {
         snprintf(out->why, sizeof out->why, "%s",
                  "it names no host (no usable subjectAltName dNSName or subject CN)");
         return;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "http/internal.h"
 #include "util/certgen.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -430,6 +431,40 @@ static void bad_configurations_are_named(void **state)
     }
 }
 
+/* The fuzz seeds (tests/fuzz/corpus/http_certname) double as fixtures of the name rule. */
+static void certificate_names(void **state)
+{
+    struct {
+        const char *file;
+        const char *host; /* NULL: no name */
+    } cases[] = {
+        {"san-dns.der", "node.regie.test"}, /* first dNSName, lower-cased */
+        {"cn-only-ip.der", "127.0.0.1"},    /* no dNSName: the CN */
+        {"no-name-rsa.der", NULL},          /* neither */
+        {"bad-names.der", NULL},            /* only names with characters DNS has not */
+        {"truncated.der", NULL},
+        {"garbage.der", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "tests/fuzz/corpus/http_certname/%s", cases[i].file);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        unsigned char der[4096];
+        size_t n = fread(der, 1, sizeof der, f);
+        fclose(f);
+        char host[HTTP_CLIENT_HOST_MAX];
+        bool ok = http_tls_cert_host(der, n, host);
+        if (cases[i].host) {
+            assert_true(ok);
+            assert_string_equal(host, cases[i].host);
+        } else {
+            assert_false(ok);
+            assert_string_equal(host, "");
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +479,7 @@ int main(void)
         cmocka_unit_test(plain_http_on_tls_port_gets_nothing),
         cmocka_unit_test(plain_server_cannot_satisfy_client_cert),
         cmocka_unit_test(bad_configurations_are_named),
+        cmocka_unit_test(certificate_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
