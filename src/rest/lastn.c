@@ -1,8 +1,7 @@
-/* GET Observation/$lastn: the newest max Observations (default 1) of each code, among those the
- * usual search parameters select (patient, subject, category, code, date ...). The store keeps
- * the first max rows per distinct code of a date-descending order (q.per_param). That grouping
- * is by code only, while the operation's groups are per patient and code, so exactly one patient
- * (or subject) must be named: then the two agree. */
+/* GET Observation/$lastn: the newest max Observations (default 1) of each patient and code,
+ * among those the usual search parameters select (patient, subject, category, code, date ...).
+ * The store keeps the first max rows per patient and code of a date-descending order
+ * (q.per_param). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,13 +15,10 @@ void rest_h_lastn(struct http_request *req, struct http_reply *rep)
 {
     /* max is the operation's own parameter: the search parser must not see it. */
     struct http_param params[HTTP_MAX_PARAMS];
-    size_t n = 0, subjects = 0;
+    size_t n = 0;
     long long max = 1;
     for (size_t i = 0; i < req->nparams && n < HTTP_MAX_PARAMS; i++) {
         const char *name = req->params[i].name;
-        if (!strcmp(name, "patient") || !strcmp(name, "subject") ||
-            !strcmp(name, "subject:Patient") || !strcmp(name, "patient:Patient"))
-            subjects += strchr(req->params[i].value, ',') ? 2 : 1;
         if (strcmp(name, "max") != 0) {
             params[n++] = req->params[i];
             continue;
@@ -37,11 +33,6 @@ void rest_h_lastn(struct http_request *req, struct http_reply *rep)
                              LASTN_MAX_MAX);
             return;
         }
-    }
-    if (subjects != 1) {
-        http_reply_error(rep, RG_E_BAD_QUERY,
-                         "$lastn needs exactly one patient (patient= or subject=, one value)");
-        return;
     }
     char extra[32];
     snprintf(extra, sizeof extra, "max=%lld", max);

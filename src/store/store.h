@@ -223,7 +223,8 @@ struct store_search_q {
     size_t offset;   /* rows of the order to skip (paging) */
     bool want_total; /* set *total to the number of matches, ignoring paging */
     /* $lastn: when per_param is set (a TOKEN param, "code"), keep only the first per_max rows of
-     * the order (give sort = date descending) for each distinct system|code of that param. */
+     * the order (give sort = date descending) for each patient (compartment) and distinct
+     * system|code of that param (a resource's smallest system|code names its group). */
     const char *per_param;
     size_t per_max;
 };

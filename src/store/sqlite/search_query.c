@@ -129,11 +129,12 @@ void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *pa
         keys[i].to = b->sql.len;
     }
     if (q->per_param) {
-        /* one partition per resource: its smallest system|code of the parameter */
+        /* one partition per patient and code: the resource's compartment and its smallest
+         * system|code of the parameter ($lastn's groups are per patient and code) */
         part.from = b->sql.len;
         sq_emitf(b,
-                 "(SELECT min(t.system || '|' || t.code) FROM ix_token t WHERE t.seq = %s"
-                 " AND t.param = ",
+                 "(SELECT min(ifnull(t.compartment, '') || ' ' || t.system || '|' || t.code)"
+                 " FROM ix_token t WHERE t.seq = %s AND t.param = ",
                  order_seq);
         sq_text(b, q->per_param);
         sq_emit(b, ")");

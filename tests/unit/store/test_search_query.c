@@ -98,10 +98,12 @@ static void lastn(void **state)
                                .want_total = true};
     q.sort[0] = (struct store_sort){.param = "date", .ix_kind = STORE_IX_DATE, .desc = true};
     int64_t total = 0;
-    assert_string_equal(run_q(s, &q, &total, NULL), "o4,o2"); /* the latest of each code */
-    assert_int_equal(total, 2);
+    /* the latest of each patient and code: p2's 8867-4 is o4; p1's 8480-6 is o2, its 8867-4 o1
+     * (o4, of p2, is newer but another patient's) */
+    assert_string_equal(run_q(s, &q, &total, NULL), "o4,o2,o1");
+    assert_int_equal(total, 3);
     q.per_max = 2;
-    assert_string_equal(run_q(s, &q, &total, NULL), "o4,o3,o2");
+    assert_string_equal(run_q(s, &q, &total, NULL), "o4,o3,o2,o1");
     q.compartment = "p1";
     q.per_max = 1;
     assert_string_equal(run_q(s, &q, &total, NULL), "o2,o1");
