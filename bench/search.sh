@@ -20,6 +20,7 @@
 #   BENCH_SEARCH_STEP       copies per import step (8): an interrupted load goes on from its last step
 #   BENCH_SEARCH_LOAD_BUDGET  seconds of loading per run (unlimited): no new step starts after it,
 #                           and a scale is measured with the copies loaded so far (the table says so)
+#   BENCH_SEARCH_LOAD=0     load nothing: measure the prepared databases as they are
 #   BENCH_SEARCH_LOAD_ONLY=1  prepare the databases and stop
 #   BENCH_SEARCH_CLASSES    only these classes (space separated; default all)
 #   BENCH_PROFILE=1         perf-record the server during each throughput run of the largest scale;
@@ -38,6 +39,7 @@ WRK_THREADS=${BENCH_WRK_THREADS:-2}
 RELOAD=${BENCH_SEARCH_RELOAD:-0}
 STEP=${BENCH_SEARCH_STEP:-8}
 LOAD_BUDGET=${BENCH_SEARCH_LOAD_BUDGET:-0}
+LOAD=${BENCH_SEARCH_LOAD:-1}
 LOAD_ONLY=${BENCH_SEARCH_LOAD_ONLY:-0}
 PROFILE=${BENCH_PROFILE:-0}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
@@ -96,8 +98,8 @@ load_scale() {
   [ -f "$meta" ] && . "$meta"
   if [ "$LOADED" = 0 ]; then rm -f "$db" "$db-wal" "$db-shm"; fi
   while [ "$LOADED" -lt "$copies" ]; do
-    if [ "$LOAD_BUDGET" -gt 0 ] && [ "$SECONDS" -ge "$LOAD_BUDGET" ]; then
-      note "scale $copies: loading budget of $LOAD_BUDGET s spent; measuring the $LOADED copies loaded so far"
+    if [ "$LOAD" = 0 ] || { [ "$LOAD_BUDGET" -gt 0 ] && [ "$SECONDS" -ge "$LOAD_BUDGET" ]; }; then
+      note "scale $copies: loading stopped (BENCH_SEARCH_LOAD=0 or the budget of $LOAD_BUDGET s spent); measuring the $LOADED copies loaded so far"
       break
     fi
     local n=$((copies - LOADED)) shared=()
