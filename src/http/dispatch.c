@@ -241,7 +241,7 @@ static bool client_cert_allowed(struct http_conn *c, char *why, size_t why_len)
         break;
     }
     if (srv->host_allowed && !srv->host_allowed(srv->host_allowed_ctx, c->peer.host)) {
-        snprintf(why, why_len, "the client certificate's host %s may not use this endpoint",
+        snprintf(why, why_len, "the client certificate's host %.180s may not use this endpoint",
                  c->peer.host);
         return false;
     }
