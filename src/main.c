@@ -19,7 +19,7 @@ static const struct command commands[] = {
     {"lists", cli_lists, "write the MedMij lists (ZAL, OCL, Whitelist, GNL) of a local network"},
     {"user", cli_user, "add, list, disable, enable and reset login accounts"},
     {"ca", cli_ca, "a local certificate authority: a CA and node certificates for demo and tests"},
-    {"audit", cli_audit, "verify the access log's chain, show a patient's entries (FHIR AuditEvent)"},
+    {"audit", cli_audit, "verify the access log's chain; a patient's entries as AuditEvents"},
 };
 
 static void usage(FILE *out)

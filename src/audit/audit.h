@@ -69,9 +69,23 @@ struct audit_log *audit_open(const char *path, const struct audit_options *opts,
  * request. After AUDIT_EIO the log refuses everything (AUDIT_EFAILED): reopen it. */
 enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e);
 
+/* Called once per audit_submit, from the log's sync thread, when the entry is on disk (AUDIT_OK)
+ * or can no longer get there (AUDIT_EIO). Must not call back into the log. */
+typedef void (*audit_done_cb)(void *ctx, enum audit_err err);
+
+/* Like audit_record, but returns as soon as the entry is chained (AUDIT_OK) or refused (the
+ * audit_record errors; done is then not called). done(ctx, ...) follows from a sync thread the log
+ * starts on first use. For a server: suspend the connection, answer in done, so a worker thread
+ * never waits on the disk and one sync covers every connection that is waiting, not just one per
+ * worker thread. */
+enum audit_err audit_submit(struct audit_log *log, const struct audit_entry *e, audit_done_cb done,
+                            void *ctx);
+
 /* The last durable seq and hash: the anchor to hand to an external notary. */
 uint64_t audit_anchor(struct audit_log *log, char hash[AUDIT_HASH_HEX]);
 
+/* Waits for every submitted entry's done, stops the sync thread, closes the file. No call may be
+ * running or follow. */
 void audit_close(struct audit_log *log);
 
 /* What verification found. ok: every line parses and chains; otherwise broken_seq is the first

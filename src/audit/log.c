@@ -38,6 +38,18 @@ struct audit_log {
     bool failed;
     uint64_t durable_seq;
     char durable_hash[AUDIT_HASH_HEX];
+
+    /* audit_submit's callbacks, in seq order, and the thread that syncs and calls them. */
+    struct pending_done *dones;
+    size_t n_dones, cap_dones;
+    bool thread_started, closing;
+    pthread_t thread;
+};
+
+struct pending_done {
+    uint64_t seq;
+    audit_done_cb done;
+    void *ctx;
 };
 
 static int write_all(int fd, const char *p, size_t n)
@@ -208,7 +220,10 @@ static void sync_queue(struct audit_log *log)
     pthread_cond_broadcast(&log->synced);
 }
 
-enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e)
+/* Chains e and queues its line; returns with the lock held and *seq set when AUDIT_OK, else
+ * unlocked. */
+static enum audit_err chain_locked(struct audit_log *log, const struct audit_entry *e,
+                                   uint64_t *seq_out)
 {
     struct audit_entry entry = *e;
     char now[FHIRTIME_INSTANT_LEN];
@@ -235,6 +250,7 @@ enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e)
      * log cannot go on. */
     if (buf_append(&log->queue, line, n) != 0) {
         log->failed = true;
+        pthread_cond_broadcast(&log->synced);
         pthread_mutex_unlock(&log->mu);
         log_bug("audit: %s: queue over %u bytes", log->path, QUEUE_LIMIT);
         return AUDIT_EFAILED;
@@ -242,6 +258,15 @@ enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e)
     log->last_seq = seq;
     log->queue_last_seq = seq;
     memcpy(log->last_hash, hash, AUDIT_HASH_HEX);
+    *seq_out = seq;
+    return AUDIT_OK;
+}
+
+enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e)
+{
+    uint64_t seq;
+    enum audit_err err = chain_locked(log, e, &seq);
+    if (err != AUDIT_OK) return err;
     while (log->durable_seq < seq && !log->failed) {
         if (!log->syncing)
             sync_queue(log);
@@ -251,6 +276,70 @@ enum audit_err audit_record(struct audit_log *log, const struct audit_entry *e)
     err = log->durable_seq >= seq ? AUDIT_OK : AUDIT_EIO;
     pthread_mutex_unlock(&log->mu);
     return err;
+}
+
+/* The sync thread: syncs while callbacks wait, and calls those a sync covered (outside the lock).
+ */
+static void *sync_thread(void *arg)
+{
+    struct audit_log *log = arg;
+    pthread_mutex_lock(&log->mu);
+    for (;;) {
+        size_t ready = 0;
+        while (ready < log->n_dones && (log->dones[ready].seq <= log->durable_seq || log->failed))
+            ready++;
+        if (ready) {
+            struct pending_done batch[64];
+            if (ready > 64) ready = 64;
+            memcpy(batch, log->dones, ready * sizeof batch[0]);
+            memmove(log->dones, log->dones + ready, (log->n_dones - ready) * sizeof log->dones[0]);
+            log->n_dones -= ready;
+            uint64_t durable = log->durable_seq;
+            pthread_mutex_unlock(&log->mu);
+            for (size_t i = 0; i < ready; i++)
+                batch[i].done(batch[i].ctx, batch[i].seq <= durable ? AUDIT_OK : AUDIT_EIO);
+            pthread_mutex_lock(&log->mu);
+            continue;
+        }
+        if (log->n_dones && !log->syncing) {
+            sync_queue(log);
+            continue;
+        }
+        if (log->closing && !log->n_dones) break;
+        pthread_cond_wait(&log->synced, &log->mu);
+    }
+    pthread_mutex_unlock(&log->mu);
+    return NULL;
+}
+
+enum audit_err audit_submit(struct audit_log *log, const struct audit_entry *e, audit_done_cb done,
+                            void *ctx)
+{
+    uint64_t seq;
+    enum audit_err err = chain_locked(log, e, &seq);
+    if (err != AUDIT_OK) return err;
+    if (!log->thread_started) {
+        if (pthread_create(&log->thread, NULL, sync_thread, log) != 0) goto fail;
+        log->thread_started = true;
+    }
+    if (log->n_dones == log->cap_dones) {
+        size_t cap = log->cap_dones ? 2 * log->cap_dones : 256;
+        struct pending_done *p = realloc(log->dones, cap * sizeof *p);
+        if (!p) goto fail;
+        log->dones = p;
+        log->cap_dones = cap;
+    }
+    log->dones[log->n_dones++] = (struct pending_done){seq, done, ctx};
+    pthread_cond_broadcast(&log->synced);
+    pthread_mutex_unlock(&log->mu);
+    return AUDIT_OK;
+fail:
+    /* The entry is chained and cannot be taken back: the log stops, like after a failed write. */
+    log->failed = true;
+    pthread_cond_broadcast(&log->synced);
+    pthread_mutex_unlock(&log->mu);
+    log_bug("audit: %s: cannot start the sync thread or queue a callback", log->path);
+    return AUDIT_EFAILED;
 }
 
 uint64_t audit_anchor(struct audit_log *log, char hash[AUDIT_HASH_HEX])
@@ -270,7 +359,16 @@ long audit_read_patient(struct audit_log *log, const char *patient, audit_line_c
 void audit_close(struct audit_log *log)
 {
     if (!log) return;
-    /* Callers have all returned (each waits for its own sync), so nothing is left queued. */
+    if (log->thread_started) {
+        pthread_mutex_lock(&log->mu);
+        log->closing = true;
+        pthread_cond_broadcast(&log->synced);
+        pthread_mutex_unlock(&log->mu);
+        pthread_join(log->thread, NULL);
+    }
+    free(log->dones);
+    /* audit_record callers have all returned (each waits for its own sync), and the thread has
+     * synced for every callback, so nothing is left queued. */
     close(log->fd);
     pthread_mutex_destroy(&log->mu);
     pthread_cond_destroy(&log->synced);
