@@ -25,7 +25,7 @@ struct audit_entry {
     const char *token;   /* an id or hash of the token (audit_token_ref), never the token (<= 80) */
     const char *patient; /* the Patient id whose data is touched, a FHIR id, or empty */
     const char *action;  /* one of audit_action_valid's words */
-    const char *what;    /* "Type/id", "Type?name,name" (parameter NAMES only) ... (<= 512) */
+    const char *what;    /* "Type/id", "Type?name,name" (parameter NAMES only: no '=') (<= 512) */
     int outcome;         /* HTTP status 100..599 */
     const char *purpose; /* why: "treatment", "patient-access", "medmij-collect", ... (<= 64) */
     const char *request; /* MedMij-Request-ID / X-Correlation-ID (<= 128) */

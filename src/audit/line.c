@@ -117,6 +117,8 @@ static enum audit_err check_entry(const struct audit_entry *e)
     if (e->outcome < 100 || e->outcome > 599) return AUDIT_EINVAL;
     if (e->patient && *e->patient && !fhir_valid_id(e->patient, strlen(e->patient)))
         return AUDIT_EINVAL;
+    /* A query is logged by its parameter names; a '=' means a value came along. */
+    if (e->what && strchr(e->what, '=')) return AUDIT_EINVAL;
     const struct {
         const char *s;
         size_t max;

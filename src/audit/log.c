@@ -64,6 +64,23 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Syncs the directory holding path, so a new log's name survives a crash with its first lines. */
+static int sync_parent_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof dir) return -1;
+    if (slash && n == 0) n = 1; /* "/file" */
+    memcpy(dir, slash ? path : ".", slash ? n : 1);
+    dir[slash ? n : 1] = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
 /* Reads the end of the file: the last whole line (parsed into l, or l->seq 0 when there is none)
  * and the count of bytes after it. */
 static int read_tail(int fd, off_t size, struct audit_line *l, size_t *torn, char *err,
@@ -140,6 +157,10 @@ struct audit_log *audit_open(const char *path, const struct audit_options *opts,
     size_t torn = 0;
     if (fstat(log->fd, &st) != 0 || read_tail(log->fd, st.st_size, last, &torn, err, err_len))
         goto fail;
+    if (st.st_size == 0 && sync_parent_dir(path) != 0) {
+        snprintf(err, err_len, "cannot sync the directory of %s: %s", path, strerror(errno));
+        goto fail;
+    }
     memcpy(log->last_hash, AUDIT_GENESIS, AUDIT_HASH_HEX);
     if (last->seq) {
         char hash[AUDIT_HASH_HEX];
@@ -170,7 +191,7 @@ struct audit_log *audit_open(const char *path, const struct audit_options *opts,
             return NULL;
         }
         char what[64];
-        snprintf(what, sizeof what, "torn-tail bytes=%zu cut", torn);
+        snprintf(what, sizeof what, "torn tail cut: %zu bytes", torn);
         struct audit_entry note = {.actor = "system",
                                    .action = "note",
                                    .what = what,

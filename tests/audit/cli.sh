@@ -80,7 +80,7 @@ run seal 0 "$REGIE" audit note --log "$log" --actor admin --what "after the cras
 has seal.out "noted seq 7"
 run sealed 0 "$REGIE" audit verify --log "$log"
 has sealed.out "ok 7 entries"
-grep -q '"what":"torn-tail bytes=12 cut"' "$log" || fail "no note of the cut tail"
+grep -q '"what":"torn tail cut: 12 bytes"' "$log" || fail "no note of the cut tail"
 
 # ---- a keyed log ----
 head -c 32 /dev/urandom >"$tmp/key" && chmod 600 "$tmp/key"

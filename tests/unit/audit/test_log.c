@@ -195,7 +195,7 @@ static void test_torn_tail_and_reopen(void **state)
     assert_string_equal(r.last_hash, hash);
     free(data);
     data = slurp(&len);
-    assert_non_null(strstr(data, "\"action\":\"note\",\"what\":\"torn-tail bytes=40 cut\""));
+    assert_non_null(strstr(data, "\"action\":\"note\",\"what\":\"torn tail cut: 40 bytes\""));
     free(data);
     /* Reopening a whole log continues at the next seq with the right prev. */
     log = audit_open(path, NULL, err, sizeof err);
@@ -396,7 +396,12 @@ static void test_refusals(void **state)
     struct audit_entry e = sample("pat-a", "Patient/123456782");
     assert_int_equal(audit_record(log, &e), AUDIT_ESENSITIVE);
     e = sample("pat-a", "Observation?identifier=http://fhir.nl/fhir/NamingSystem/bsn|999990019");
-    assert_int_equal(audit_record(log, &e), AUDIT_ESENSITIVE);
+    assert_int_not_equal(audit_record(log, &e), AUDIT_OK);
+    /* Parameter names only: any value is refused, BSN or not. */
+    e = sample("pat-a", "Observation?code=1234-5");
+    assert_int_equal(audit_record(log, &e), AUDIT_EINVAL);
+    e = sample("pat-a", "Observation?identifier,code");
+    assert_int_equal(audit_record(log, &e), AUDIT_OK);
     e = sample("pat-a", "Patient/x");
     e.actor = "bsn 111222333";
     assert_int_equal(audit_record(log, &e), AUDIT_ESENSITIVE);
@@ -449,7 +454,7 @@ static void test_refusals(void **state)
     struct audit_report r;
     audit_verify(path, NULL, 0, &r);
     assert_true(r.ok);
-    assert_int_equal(r.entries, 4);
+    assert_int_equal(r.entries, 5);
 }
 
 struct collect {
