@@ -178,6 +178,11 @@ const char *ix_type_param(struct ix_ctx *x)
     return derived(x, &x->type_param, ":of-type");
 }
 
+const char *ix_ident_param(struct ix_ctx *x)
+{
+    return derived(x, &x->ident_param, ":identifier");
+}
+
 /* ---- composites ---- */
 
 /* The second component's row as the v_* fields of a composite row. false when its kind has no

@@ -12,11 +12,12 @@
 struct ix_ctx {
     struct search_rows *rows;
     const struct searchparam *sp;
-    const char *param;      /* the row param for value rows (sp->code) */
-    size_t param_start;     /* the first row of this parameter: duplicates are looked for after */
-    const char *text_param; /* "<code>:text", made on first use */
-    const char *type_param; /* "<code>:of-type", made on first use */
-    uint64_t *hashes;       /* hash of each row from param_start: duplicates are found by these */
+    const char *param;       /* the row param for value rows (sp->code) */
+    size_t param_start;      /* the first row of this parameter: duplicates are looked for after */
+    const char *text_param;  /* "<code>:text", made on first use */
+    const char *type_param;  /* "<code>:of-type", made on first use */
+    const char *ident_param; /* "<code>:identifier", made on first use */
+    uint64_t *hashes;        /* hash of each row from param_start: duplicates are found by these */
     size_t cap_hashes;
     bool oom;
 };
@@ -27,6 +28,7 @@ bool ix_add(struct ix_ctx *x, const struct store_ix *row);
 /* The derived parameter names. NULL when out of memory. */
 const char *ix_text_param(struct ix_ctx *x);
 const char *ix_type_param(struct ix_ctx *x);
+const char *ix_ident_param(struct ix_ctx *x);
 
 /* Rows for the i-th item of r as a value of parameter type t (all but COMPOSITE). false only when
  * out of memory. */

@@ -202,7 +202,18 @@ static bool ref_rows(struct ix_ctx *x, const struct fhirpath_result *r, size_t i
     char type[STORE_TYPE_MAX], id[STORE_ID_MAX];
     struct store_ix row = {.kind = STORE_IX_REF, .param = x->param};
     if (type_is(t, "Reference")) {
+        json_object *ident = jsonx_get(n, "identifier");
         const char *ref = jsonx_get_str(n, "reference");
+        if (json_object_is_type(ident, json_type_object)) {
+            /* reference:identifier finds it by (system, value) */
+            const char *p = ix_ident_param(x);
+            if (!p ||
+                !token_row(x, p, jsonx_get_str(ident, "system"), jsonx_get_str(ident, "value")))
+                return false;
+            /* A logical reference (identifier only) is still a value of the parameter, so
+             * :missing=false finds it: an empty row, which no reference search matches. */
+            if (!ref) return ix_add(x, &row);
+        }
         if (!ref || !*ref || ref[0] == '#') return true; /* logical or contained */
         bool urn = strncmp(ref, "urn:", 4) == 0;
         if (urn || strstr(ref, "://")) row.text = ref; /* absolute: kept as written */

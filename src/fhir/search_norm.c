@@ -275,6 +275,18 @@ bool search_number_range(const char *s, size_t len, double *value, double *lo, d
     *value = v;
     *lo = v - half;
     *hi = v + half;
+    /* The bounds are decimals ("0.1" -> 0.05 and 0.15), but v + half in binary lands beside
+     * them (0.15000000000000002), which would let a stored 0.15 (read as the double nearest
+     * 0.15) fall inside the half-open range. Rounding each bound to its own decimal places and
+     * reading it back gives exactly the double a stored value of that text has. */
+    long places = (long)decimals - exp + 1;
+    if (places >= 0 && places <= 40) {
+        char text[128];
+        snprintf(text, sizeof text, "%.*f", (int)places, *lo);
+        *lo = strtod(text, NULL);
+        snprintf(text, sizeof text, "%.*f", (int)places, *hi);
+        *hi = strtod(text, NULL);
+    }
     if (!(*lo < v)) *lo = nextafter(v, -INFINITY); /* the precision is finer than a double's */
     if (!(*hi > v)) *hi = nextafter(v, INFINITY);
     return true;

@@ -349,7 +349,7 @@ enum rg_err bundle_finish(struct bundle *b, const char *now, json_object **respo
                           struct rg_fail *f)
 {
     /* One instant for the whole Bundle: a transaction's versions appear together in history. */
-    for (size_t i = 0; i < b->n; i++) memcpy(b->e[i].op.last_updated, now, FHIRTIME_INSTANT_LEN);
+    for (size_t i = 0; i < b->n; i++) rest_op_set_instant(&b->e[i].op, now);
     enum rg_err e = b->failed ? RG_E_TX_ENTRY : bundle_execute(b, f);
     if (b->failed) {
         *f = b->fail;

@@ -133,7 +133,7 @@ static void pass_prepare(struct bundle *b, size_t i, const char *text, struct js
             be->tree = entry;
             return;
         }
-        memcpy(be->op.last_updated, now, FHIRTIME_INSTANT_LEN);
+        rest_op_set_instant(&be->op, now);
         if (detach(b, i, &f) != RG_OK) bundle_entry_fail(b, i, &f, NULL);
     }
     json_object_put(entry);

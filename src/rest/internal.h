@@ -150,6 +150,9 @@ enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t 
  * of reference k at it. Only ops with late_compartment set are looked at. */
 void rest_ref_set_fix(json_object *holder, const char *type, size_t k);
 void rest_op_fix_ref(struct rest_op *op, size_t k, const char *type, const char *id);
+/* Gives a prepared op another instant (a Bundle's versions share one), its _lastUpdated index
+ * rows included, which rest_op_prepare extracted with the op's own instant. */
+void rest_op_set_instant(struct rest_op *op, const char *now);
 /* Frees what op owns. */
 void rest_op_clear(struct rest_op *op);
 /* Runs one op as its own write unit (resolve + run). RG_E_UNAVAILABLE when the store is busy. */

@@ -114,6 +114,7 @@ static bool modifier_of(const struct searchparam *p, const char *m, enum sp_mod 
         {"of-type", MOD_OF_TYPE, 1u << SP_TOKEN},
         {"above", MOD_ABOVE, 1u << SP_URI},
         {"below", MOD_BELOW, 1u << SP_URI},
+        {"identifier", MOD_IDENTIFIER, 1u << SP_REFERENCE},
     };
     *out = MOD_NONE;
     *mod_type = NULL;
@@ -230,8 +231,9 @@ static enum sp_rc param_clause(struct sp_ctx *c, const char *type, const char *n
         cl->missing = raw[0] == 't';
         return SP_OK;
     }
-    if (m == MOD_TEXT || m == MOD_OF_TYPE) {
-        /* derived rows: a token's display as STRING "<code>:text", an identifier's type */
+    if (m == MOD_TEXT || m == MOD_OF_TYPE || m == MOD_IDENTIFIER) {
+        /* derived rows: a token's display as STRING "<code>:text", an identifier's type, a
+         * reference's identifier */
         char derived[NAME_MAX_LEN + 16];
         int dl = snprintf(derived, sizeof derived, "%s:%s", code, modname);
         if (!(cl->param = sp_text(c, derived, (size_t)dl))) return SP_FAIL;

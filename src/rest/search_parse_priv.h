@@ -36,6 +36,7 @@ enum sp_mod {
     MOD_OF_TYPE,
     MOD_ABOVE,
     MOD_BELOW,
+    MOD_IDENTIFIER, /* reference:identifier, over the "<code>:identifier" TOKEN rows */
     MOD_TYPE
 };
 

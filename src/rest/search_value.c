@@ -297,6 +297,7 @@ enum sp_rc sp_parse_value(struct sp_ctx *c, const struct searchparam *p, enum sp
         if (m == MOD_OF_TYPE) return parse_of_type(c, name, raw, v);
         return parse_token(c, raw, v);
     case SP_REFERENCE:
+        if (m == MOD_IDENTIFIER) return parse_token(c, raw, v);
         return parse_reference(c, name, mod_type, raw, v, extra);
     case SP_URI:
         return (v->text = sp_unescape(c, raw)) ? SP_OK : SP_FAIL;

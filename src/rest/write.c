@@ -91,6 +91,20 @@ static enum rg_err extract_rows(struct rest_op *op, struct rg_fail *f)
     return op->late_compartment ? mark_fixes(op, f) : RG_OK;
 }
 
+void rest_op_set_instant(struct rest_op *op, const char *now)
+{
+    memcpy(op->last_updated, now, FHIRTIME_INSTANT_LEN);
+    int64_t lo, hi;
+    if (!search_date_range(now, strlen(now), &lo, &hi)) return;
+    for (size_t i = 0; i < op->ix.n; i++) {
+        struct store_ix *x = &op->ix.rows[i];
+        if (x->kind == STORE_IX_DATE && !strcmp(x->param, "_lastUpdated")) {
+            x->lo = lo;
+            x->hi = hi;
+        }
+    }
+}
+
 static void compute_compartment(struct rest_op *op)
 {
     op->has_compartment =

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -113,6 +114,15 @@ static void numbers_carry_their_precision(void **state)
     expect_number("-0.5", -0.5, -0.55, -0.45);
     expect_number("1.5E-2", 0.015, 0.0145, 0.0155);
     expect_number("0", 0, -0.5, 0.5);
+    /* The bounds are exactly the doubles of their decimal text, so a stored 0.15 (the double
+     * nearest 0.15) is outside 0.1's half-open range [0.05, 0.15) and a stored 0.05 inside
+     * (found by the reference comparison: 0.1 + 0.05 is 0.15000000000000002 in binary). */
+    double v, lo, hi;
+    assert_true(search_number_range("0.1", 3, &v, &lo, &hi));
+    assert_true(lo == strtod("0.05", NULL) && hi == strtod("0.15", NULL));
+    assert_false(strtod("0.15", NULL) < hi);
+    assert_true(search_number_range("1.45", 4, &v, &lo, &hi));
+    assert_true(lo == strtod("1.445", NULL) && hi == strtod("1.455", NULL));
     double a, b, c;
     /* more digits than a double holds: the range still contains the value (found by fuzzing) */
     assert_true(search_number_range("666666666666666666666666600", 27, &a, &b, &c));

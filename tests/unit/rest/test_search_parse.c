@@ -349,12 +349,17 @@ static void reference_forms(void **state)
     assert_int_equal(S.q.clauses[0].nvalues, 2);
     assert_string_equal(S.q.clauses[0].values[1].text, "urn:uuid:1234");
 
-    /* :Type must be one of the targets; :identifier is not supported */
+    /* :Type must be one of the targets */
     assert_int_equal(parse_q("Observation", "subject:Practitioner=1", SEARCH_STRICT),
                      RG_E_BAD_QUERY);
     assert_int_equal(parse_q("Observation", "subject:Foo=1", SEARCH_STRICT), RG_E_BAD_QUERY);
-    assert_int_equal(parse_q("Observation", "subject:identifier=a%7Cb", SEARCH_STRICT),
-                     RG_E_BAD_QUERY);
+    /* :identifier: a token over the reference's identifier rows */
+    assert_int_equal(parse_q("Observation", "subject:identifier=a%7Cb", SEARCH_STRICT), RG_OK);
+    const struct store_clause *ic = &S.q.clauses[0];
+    assert_int_equal(ic->ix_kind, STORE_IX_TOKEN);
+    assert_string_equal(ic->param, "subject:identifier");
+    assert_string_equal(ic->values[0].system, "a");
+    assert_string_equal(ic->values[0].code, "b");
 }
 
 static void chains(void **state)
