@@ -7,11 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CERTGEN_CA_DAYS       3650 /* ten years */
-#define CERTGEN_NODE_DAYS_MAX 825  /* the CA/Browser Forum's old ceiling; clients still enforce it \
-                                    */
-#define CERTGEN_HOSTS_MAX 16
-#define CERTGEN_HOST_MAX  253 /* longest DNS name */
+#define CERTGEN_CA_DAYS 3650 /* ten years */
+/* Node certificates: at most 825 days, the CA/Browser Forum's old ceiling that clients still
+ * enforce. */
+#define CERTGEN_NODE_DAYS_MAX 825
+#define CERTGEN_HOSTS_MAX     16
+#define CERTGEN_HOST_MAX      253 /* longest DNS name */
 
 /* File names inside the CA directory. */
 #define CERTGEN_CA_KEY  "ca.key"
