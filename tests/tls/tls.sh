@@ -130,6 +130,16 @@ grep -q CLIENT_CERT "$tmp/nocert.body" || fail "no client certificate: no CLIENT
 get stranger --cacert "$ca/ca.crt" --cert "$tmp/stranger.crt" --key "$tmp/stranger.key"
 [ "$(code stranger)" = 403 ] || fail "certificate of another CA: $(code stranger), want 403"
 grep -q "not accepted" "$tmp/stranger.body" || fail "certificate of another CA: reason missing"
+# Signed by the CA but for servers only (extendedKeyUsage serverAuth): no client's certificate.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tmp/srvonly.key" \
+  -subj /CN=srv.regie.test -out "$tmp/srvonly.csr" >/dev/null 2>&1 &&
+  printf 'extendedKeyUsage=serverAuth\nsubjectAltName=DNS:srv.regie.test\n' >"$tmp/srvonly.ext" &&
+  openssl x509 -req -in "$tmp/srvonly.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial \
+    -days 2 -extfile "$tmp/srvonly.ext" -out "$tmp/srvonly.crt" >/dev/null 2>&1 ||
+  fail "openssl cannot make a serverAuth-only certificate"
+get srvonly --cacert "$ca/ca.crt" --cert "$tmp/srvonly.crt" --key "$tmp/srvonly.key"
+[ "$(code srvonly)" = 403 ] || fail "serverAuth-only certificate as a client: $(code srvonly), want 403"
+grep -q "not accepted" "$tmp/srvonly.body" || fail "serverAuth-only certificate: reason missing"
 get noverify --cacert "$other/ca.crt" --cert "$tmp/pgo.crt" --key "$tmp/pgo.key"
 [ "$(code noverify)" = 000 ] || fail "the server's certificate verified against another CA"
 # No HTTP on the TLS port.
