@@ -289,8 +289,14 @@ enum rg_err bundle_plan_entry(struct bundle *b, size_t i)
                          k);
     }
     be->op.late_compartment = be->nfix > 0;
-    if (rest_op_prepare(&be->op, &w.f) != RG_OK) return bundle_entry_fail(b, i, &w.f, ".resource");
+    if (bundle_prepare_op(b, i, &w.f) != RG_OK) return bundle_entry_fail(b, i, &w.f, ".resource");
     return RG_OK;
+}
+
+enum rg_err bundle_prepare_op(struct bundle *b, size_t i, struct rg_fail *f)
+{
+    memcpy(b->e[i].op.last_updated, b->now, FHIRTIME_INSTANT_LEN);
+    return rest_op_prepare(&b->e[i].op, f);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -335,6 +341,7 @@ enum rg_err bundle_init(struct bundle *b, struct rest_ctx *rc, bool tx, enum res
                         size_t n, struct rg_fail *f)
 {
     *b = (struct bundle){.rc = rc, .tx = tx, .ret = ret, .n = n};
+    fhirtime_now(b->now);
     b->e = calloc(n ? n : 1, sizeof *b->e);
     if (!b->e || rest_strmap_init(&b->urls, n) != 0 || rest_strmap_init(&b->targets, n) != 0 ||
         rest_strmap_init(&b->crefs, 16) != 0) {
@@ -345,11 +352,8 @@ enum rg_err bundle_init(struct bundle *b, struct rest_ctx *rc, bool tx, enum res
 }
 
 /* After the entries are prepared: the write unit, the reads, the response. Frees b. */
-enum rg_err bundle_finish(struct bundle *b, const char *now, json_object **response,
-                          struct rg_fail *f)
+enum rg_err bundle_finish(struct bundle *b, json_object **response, struct rg_fail *f)
 {
-    /* One instant for the whole Bundle: a transaction's versions appear together in history. */
-    for (size_t i = 0; i < b->n; i++) rest_op_set_instant(&b->e[i].op, now);
     enum rg_err e = b->failed ? RG_E_TX_ENTRY : bundle_execute(b, f);
     if (b->failed) {
         *f = b->fail;
@@ -385,11 +389,9 @@ enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_
         if (be->phase == BPHASE_POST || be->phase == BPHASE_PUT)
             bundle_plan_entry(&b, i);
         else if (be->phase == BPHASE_DELETE)
-            rest_op_prepare(&be->op, f); /* sets the instant; cannot fail for a delete */
+            bundle_prepare_op(&b, i, f); /* cannot fail for a delete */
     }
-    char now[FHIRTIME_INSTANT_LEN];
-    fhirtime_now(now);
-    return bundle_finish(&b, now, response, f);
+    return bundle_finish(&b, response, f);
 }
 
 enum rg_err rest_process_bundle(struct rest_ctx *rc, json_object *bundle, json_object **response,

@@ -50,6 +50,10 @@ struct bundle {
     struct bcref **cref; /* each allocated on its own: its conditions point into itself */
     size_t ncref, capcref;
     struct rest_strmap urls, targets, crefs;
+    /* One instant for every version the Bundle writes (set by bundle_init, given to each op
+     * before it is prepared), so a transaction's versions appear together in history and the
+     * _lastUpdated index rows extracted in preparation name the instant that is stored. */
+    char now[FHIRTIME_INSTANT_LEN];
     /* transaction failure */
     bool failed;
     struct rg_fail fail;
@@ -69,12 +73,13 @@ json_object *bundle_response(struct bundle *b);
 enum rg_err bundle_parse_entry(struct bundle *b, size_t i, json_object *entry);
 /* Plans entry i's references, rewrites its narrative links, validates and prepares it. */
 enum rg_err bundle_plan_entry(struct bundle *b, size_t i);
+/* Prepares entry i's op (rest_op_prepare) with the Bundle's instant. */
+enum rg_err bundle_prepare_op(struct bundle *b, size_t i, struct rg_fail *f);
 void bundle_free(struct bundle *b);
 /* Checks resourceType and type (batch or transaction); *tx tells which. */
 enum rg_err bundle_check_head(json_object *bundle, bool *tx, struct rg_fail *f);
 enum rg_err bundle_init(struct bundle *b, struct rest_ctx *rc, bool tx, enum rest_return ret,
                         size_t n, struct rg_fail *f);
-enum rg_err bundle_finish(struct bundle *b, const char *now, json_object **response,
-                          struct rg_fail *f);
+enum rg_err bundle_finish(struct bundle *b, json_object **response, struct rg_fail *f);
 
 #endif

@@ -116,8 +116,7 @@ static enum rg_err detach(struct bundle *b, size_t i, struct rg_fail *f)
 /* Pass 2 for a POST/PUT entry: references, validation, index rows, then (unless the unit must still
  * change the tree) the stored text with placeholders for the version and the references resolved
  * inside the unit. */
-static void pass_prepare(struct bundle *b, size_t i, const char *text, struct jsonspan sp,
-                         const char *now)
+static void pass_prepare(struct bundle *b, size_t i, const char *text, struct jsonspan sp)
 {
     struct bentry *be = &b->e[i];
     struct rg_fail f = {0};
@@ -133,7 +132,6 @@ static void pass_prepare(struct bundle *b, size_t i, const char *text, struct js
             be->tree = entry;
             return;
         }
-        rest_op_set_instant(&be->op, now);
         if (detach(b, i, &f) != RG_OK) bundle_entry_fail(b, i, &f, NULL);
     }
     json_object_put(entry);
@@ -167,18 +165,16 @@ enum rg_err rest_bundle_run_text(struct rest_ctx *rc, const char *text, size_t l
         jsonspan_doc_free(&d);
         return run_tree(rc, text, len, depth, ret, response, f);
     }
-    char now[FHIRTIME_INSTANT_LEN];
-    fhirtime_now(now);
     for (size_t i = 0; i < b.n && !b.failed; i++) {
         struct bentry *be = &b.e[i];
         if (be->failed) continue;
         if (be->phase == BPHASE_POST || be->phase == BPHASE_PUT)
-            pass_prepare(&b, i, text, d.elems[i], now);
+            pass_prepare(&b, i, text, d.elems[i]);
         else if (be->phase == BPHASE_DELETE)
-            rest_op_prepare(&be->op, f); /* sets the instant; cannot fail for a delete */
+            bundle_prepare_op(&b, i, f); /* cannot fail for a delete */
     }
     jsonspan_doc_free(&d);
-    return bundle_finish(&b, now, response, f);
+    return bundle_finish(&b, response, f);
 }
 
 enum rg_err rest_process_bundle_text(struct rest_ctx *rc, const char *json, size_t len,

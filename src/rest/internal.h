@@ -127,7 +127,8 @@ struct rest_op {
 
 /* Checks and prepares op (method, type, id/cond and resource set by the caller): validates the
  * resource, checks its type and id against the request, assigns a new id for POST, sets the
- * instant, extracts the search index rows and (unless late) the compartment. */
+ * instant (now, unless the caller set op->last_updated: a Bundle's versions share one), extracts
+ * the search index rows and (unless late) the compartment. */
 enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f);
 /* The op's conditional resolution inside a unit (conditional create/update/delete): sets op->id /
  * op->matched. Returns RG_OK, a client code in f, or RG_E_INTERNAL (store failure, logged). */
@@ -150,9 +151,6 @@ enum rg_err rest_op_detach(struct rest_op *op, json_object *const *refs, size_t 
  * of reference k at it. Only ops with late_compartment set are looked at. */
 void rest_ref_set_fix(json_object *holder, const char *type, size_t k);
 void rest_op_fix_ref(struct rest_op *op, size_t k, const char *type, const char *id);
-/* Gives a prepared op another instant (a Bundle's versions share one), its _lastUpdated index
- * rows included, which rest_op_prepare extracted with the op's own instant. */
-void rest_op_set_instant(struct rest_op *op, const char *now);
 /* Frees what op owns. */
 void rest_op_clear(struct rest_op *op);
 /* Runs one op as its own write unit (resolve + run). RG_E_UNAVAILABLE when the store is busy. */

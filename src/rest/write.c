@@ -91,20 +91,6 @@ static enum rg_err extract_rows(struct rest_op *op, struct rg_fail *f)
     return op->late_compartment ? mark_fixes(op, f) : RG_OK;
 }
 
-void rest_op_set_instant(struct rest_op *op, const char *now)
-{
-    memcpy(op->last_updated, now, FHIRTIME_INSTANT_LEN);
-    int64_t lo, hi;
-    if (!search_date_range(now, strlen(now), &lo, &hi)) return;
-    for (size_t i = 0; i < op->ix.n; i++) {
-        struct store_ix *x = &op->ix.rows[i];
-        if (x->kind == STORE_IX_DATE && !strcmp(x->param, "_lastUpdated")) {
-            x->lo = lo;
-            x->hi = hi;
-        }
-    }
-}
-
 static void compute_compartment(struct rest_op *op)
 {
     op->has_compartment =
@@ -118,7 +104,7 @@ static void set_id(struct rest_op *op)
 
 enum rg_err rest_op_prepare(struct rest_op *op, struct rg_fail *f)
 {
-    fhirtime_now(op->last_updated);
+    if (!op->last_updated[0]) fhirtime_now(op->last_updated); /* a Bundle gives its own */
     if (op->method == REST_DELETE || op->method == REST_GET) return RG_OK;
     json_object *r = op->resource;
     const char *rtype = jsonx_get_str(r, "resourceType");
