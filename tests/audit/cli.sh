@@ -6,28 +6,8 @@
 # usage: cli.sh REGIE_BINARY
 set -u
 REGIE=$1
-tmp=$(mktemp -d /tmp/regie-audit-cli-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/cli.sh" audit-cli
 log=$tmp/audit.log
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run NAME WANT_STATUS CMD...
-run() {
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$name: exit $got, want $want ($*)"
-    sed 's/^/    /' "$tmp/$name.out" "$tmp/$name.err" | head -n 20
-  fi
-}
-has() { # has NAME.out|NAME.err TEXT
-  grep -qF -- "$2" "$tmp/$1" || { fail "$1 lacks '$2':"; sed 's/^/    /' "$tmp/$1" | head -n 10; }
-}
 
 # ---- usage ----
 run help 0 "$REGIE" audit --help
@@ -98,8 +78,4 @@ chmod 644 "$tmp/key"
 run k-mode 1 "$REGIE" audit verify --log "$klog" --key "$tmp/key"
 has k-mode.err "0600"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "audit cli: ok"
+cli_done "audit cli"

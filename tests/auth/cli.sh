@@ -5,52 +5,29 @@
 # usage: cli.sh REGIE_BINARY
 set -u
 REGIE=$1
-tmp=$(mktemp -d /tmp/regie-auth-cli-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/cli.sh" auth-cli
 db=$tmp/accounts.db
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run NAME WANT_STATUS STDIN CMD...: runs CMD with STDIN as its standard input.
-run() {
-  local name=$1 want=$2 input=$3
-  shift 3
-  printf '%s' "$input" | "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$name: exit $got, want $want ($*)"
-    sed 's/^/    /' "$tmp/$name.out" "$tmp/$name.err" | head -n 20
-  fi
-}
-has() { # has NAME.out|NAME.err TEXT
-  grep -qF -- "$2" "$tmp/$1" || { fail "$1 lacks '$2':"; sed 's/^/    /' "$tmp/$1" | head -n 10; }
-}
-lacks() { # lacks FILE TEXT
-  if grep -qF -- "$2" "$1"; then fail "$1 has '$2'"; fi
-}
 
 # ---- usage ----
-run help 0 "" "$REGIE" user --help
+run_in help 0 "" "$REGIE" user --help
 has help.out "usage: regie user add USERNAME"
-run no-action 2 "" "$REGIE" user
-run no-db 2 "" "$REGIE" user list
+run_in no-action 2 "" "$REGIE" user
+run_in no-db 2 "" "$REGIE" user list
 has no-db.err "--accounts PATH is required"
-run bad-action 2 "" "$REGIE" user frobnicate --accounts "$db"
+run_in bad-action 2 "" "$REGIE" user frobnicate --accounts "$db"
 has bad-action.err "unknown action 'frobnicate'"
-run add-no-role 2 "" "$REGIE" user add anne --accounts "$db"
+run_in add-no-role 2 "" "$REGIE" user add anne --accounts "$db"
 has add-no-role.err "--role"
-run add-bad-role 2 "pw-long-enough\n" "$REGIE" user add anne --accounts "$db" --role king
-run add-no-user 2 "" "$REGIE" user add --accounts "$db" --role patient
-run reset-nothing 2 "" "$REGIE" user reset anne --accounts "$db"
+run_in add-bad-role 2 "pw-long-enough\n" "$REGIE" user add anne --accounts "$db" --role king
+run_in add-no-user 2 "" "$REGIE" user add --accounts "$db" --role patient
+run_in reset-nothing 2 "" "$REGIE" user reset anne --accounts "$db"
 has reset-nothing.err "--password, --totp or both"
 # A password is never an option.
-run pw-option 2 "" "$REGIE" user add anne --accounts "$db" --role patient --password secret
-run unknown-option 2 "" "$REGIE" user list --accounts "$db" --verbose
+run_in pw-option 2 "" "$REGIE" user add anne --accounts "$db" --role patient --password secret
+run_in unknown-option 2 "" "$REGIE" user list --accounts "$db" --verbose
 
 # ---- add ----
-run add-anne 0 $'correct horse battery\n' "$REGIE" user add anne --accounts "$db" --role patient \
+run_in add-anne 0 $'correct horse battery\n' "$REGIE" user add anne --accounts "$db" --role patient \
   --bsn 111222333 --qr "$tmp/anne.svg" --issuer "regie DVA"
 has add-anne.out "added anne (patient, with BSN)"
 has add-anne.out "TOTP URI: otpauth://totp/regie%20DVA:anne?secret="
@@ -62,24 +39,24 @@ has anne.svg "<svg xmlns=\"http://www.w3.org/2000/svg\""
 lacks "$tmp/add-anne.err" "111222333"
 lacks "$tmp/add-anne.out" "111222333"
 lacks "$tmp/add-anne.err" "correct horse"
-run add-admin 0 $'another good password\n' "$REGIE" user add root-admin --accounts "$db" --role admin
+run_in add-admin 0 $'another good password\n' "$REGIE" user add root-admin --accounts "$db" --role admin
 has add-admin.out "added root-admin (admin)"
-run add-pro 0 $'a third good password' "$REGIE" user add dokter --accounts "$db" --role professional
+run_in add-pro 0 $'a third good password' "$REGIE" user add dokter --accounts "$db" --role professional
 # Refusals: duplicate (any case), BSN taken, bad BSN, short or missing password, bad username.
-run dup 1 $'correct horse battery\n' "$REGIE" user add ANNE --accounts "$db" --role patient
+run_in dup 1 $'correct horse battery\n' "$REGIE" user add ANNE --accounts "$db" --role patient
 has dup.err "already taken"
-run dup-bsn 1 $'correct horse battery\n' "$REGIE" user add bert --accounts "$db" --role patient --bsn 111222333
-run bad-bsn 1 $'correct horse battery\n' "$REGIE" user add bert --accounts "$db" --role patient --bsn 111222334
+run_in dup-bsn 1 $'correct horse battery\n' "$REGIE" user add bert --accounts "$db" --role patient --bsn 111222333
+run_in bad-bsn 1 $'correct horse battery\n' "$REGIE" user add bert --accounts "$db" --role patient --bsn 111222334
 has bad-bsn.err "11-proef"
 lacks "$tmp/bad-bsn.err" "111222334"
-run short-pw 1 $'short\n' "$REGIE" user add bert --accounts "$db" --role patient
+run_in short-pw 1 $'short\n' "$REGIE" user add bert --accounts "$db" --role patient
 has short-pw.err "shorter than 10"
-run no-pw 1 "" "$REGIE" user add bert --accounts "$db" --role patient
+run_in no-pw 1 "" "$REGIE" user add bert --accounts "$db" --role patient
 has no-pw.err "no password on standard input"
-run bad-name 1 $'correct horse battery\n' "$REGIE" user add 'bert smit' --accounts "$db" --role patient
+run_in bad-name 1 $'correct horse battery\n' "$REGIE" user add 'bert smit' --accounts "$db" --role patient
 
 # ---- list ----
-run list 0 "" "$REGIE" user list --accounts "$db"
+run_in list 0 "" "$REGIE" user list --accounts "$db"
 has list.out "USERNAME"
 [ "$(grep -c . "$tmp/list.out")" = 4 ] || fail "list: want a header and 3 accounts"
 grep -qE '^anne +patient +yes +active' "$tmp/list.out" || fail "list: anne's row"
@@ -96,18 +73,18 @@ if command -v sqlite3 >/dev/null; then
 fi
 
 # ---- disable / enable ----
-run disable 0 "" "$REGIE" user disable dokter --accounts "$db"
+run_in disable 0 "" "$REGIE" user disable dokter --accounts "$db"
 has disable.out "disabled dokter"
-run list2 0 "" "$REGIE" user list --accounts "$db"
+run_in list2 0 "" "$REGIE" user list --accounts "$db"
 grep -qE '^dokter +professional +- +disabled' "$tmp/list2.out" || fail "disable did not last"
-run disable-missing 1 "" "$REGIE" user disable nobody --accounts "$db"
+run_in disable-missing 1 "" "$REGIE" user disable nobody --accounts "$db"
 has disable-missing.err "no such account"
-run enable 0 "" "$REGIE" user enable dokter --accounts "$db"
-run list3 0 "" "$REGIE" user list --accounts "$db"
+run_in enable 0 "" "$REGIE" user enable dokter --accounts "$db"
+run_in list3 0 "" "$REGIE" user list --accounts "$db"
 grep -qE '^dokter +professional +- +active' "$tmp/list3.out" || fail "enable did not last"
 
 # ---- reset ----
-run reset-totp 0 "" "$REGIE" user reset anne --accounts "$db" --totp --qr "$tmp/anne2.svg"
+run_in reset-totp 0 "" "$REGIE" user reset anne --accounts "$db" --totp --qr "$tmp/anne2.svg"
 has reset-totp.out "new TOTP secret for anne"
 secret2=$(sed -n 's/^TOTP secret: //p' "$tmp/reset-totp.out")
 [ -n "$secret2" ] && [ "$secret2" != "$secret" ] || fail "reset --totp gave no new secret"
@@ -115,14 +92,13 @@ secret2=$(sed -n 's/^TOTP secret: //p' "$tmp/reset-totp.out")
 if command -v sqlite3 >/dev/null; then
   old_hash=$(sqlite3 "$db" "SELECT password FROM account WHERE username='anne'")
 fi
-run reset-pw 0 $'a brand new password\n' "$REGIE" user reset anne --accounts "$db" --password
+run_in reset-pw 0 $'a brand new password\n' "$REGIE" user reset anne --accounts "$db" --password
 has reset-pw.out "new password set for anne"
 if command -v sqlite3 >/dev/null; then
   [ "$(sqlite3 "$db" "SELECT password FROM account WHERE username='anne'")" != "$old_hash" ] ||
     fail "reset --password kept the old hash"
 fi
-run reset-short 1 $'tiny\n' "$REGIE" user reset anne --accounts "$db" --password
-run reset-missing 1 $'a brand new password\n' "$REGIE" user reset nobody --accounts "$db" --password
+run_in reset-short 1 $'tiny\n' "$REGIE" user reset anne --accounts "$db" --password
+run_in reset-missing 1 $'a brand new password\n' "$REGIE" user reset nobody --accounts "$db" --password
 
-echo "auth cli: $failures failure(s)"
-[ "$failures" = 0 ]
+cli_done "auth cli"

@@ -5,27 +5,7 @@
 set -u
 REGIE=$1
 ROOT=$2
-tmp=$(mktemp -d /tmp/regie-import-cli-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run NAME WANT_STATUS CMD...: runs CMD with stdout/stderr in $tmp/NAME.out/.err.
-run() {
-  local name=$1 want=$2
-  shift 2
-  "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$name: exit $got, want $want ($*)"
-    sed 's/^/    /' "$tmp/$name.out" "$tmp/$name.err" | head -n 20
-  fi
-}
-has() { # has NAME.out|NAME.err TEXT
-  grep -qF -- "$2" "$tmp/$1" || { fail "$1 lacks '$2':"; sed 's/^/    /' "$tmp/$1" | head -n 10; }
-}
+. "$(dirname "$0")/../lib/cli.sh" import-cli
 lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo missing; fi; }
 
 # ---- usage ----
@@ -158,8 +138,4 @@ touch "$tmp/afile"
 run export-onto-file 1 "$REGIE" export --db "$tmp/a.db" --out "$tmp/afile"
 has export-onto-file.err "is not a directory"
 
-if [ "$failures" -gt 0 ]; then
-  echo "$failures failure(s)"
-  exit 1
-fi
-echo "import/export CLI: all checks passed"
+cli_done "import/export CLI"

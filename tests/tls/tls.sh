@@ -10,7 +10,8 @@ REGIE=$1
 for tool in curl openssl; do
   command -v $tool >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
 done
-tmp=$(mktemp -d /tmp/regie-tls-XXXXXX)
+CLI_TIMEOUT=60
+. "$(dirname "$0")/../lib/cli.sh" tls
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
@@ -18,25 +19,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-failures=0
-fail() {
-  echo "FAIL: $*"
-  failures=$((failures + 1))
-}
-# run NAME WANT_STATUS CMD...: runs CMD with stdout/stderr in $tmp/NAME.out/.err.
-run() {
-  local name=$1 want=$2
-  shift 2
-  timeout 60 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err"
-  local got=$?
-  if [ "$got" != "$want" ]; then
-    fail "$name: exit $got, want $want ($*)"
-    sed 's/^/    /' "$tmp/$name.out" "$tmp/$name.err" | head -n 20
-  fi
-}
-has() { # has NAME.out|NAME.err TEXT
-  grep -qF -- "$2" "$tmp/$1" || { fail "$1 lacks '$2':"; sed 's/^/    /' "$tmp/$1" | head -n 10; }
-}
 
 # ---- regie ca ----
 ca=$tmp/ca
@@ -180,8 +162,4 @@ for p in "${pids[@]}"; do
 done
 pids=()
 
-if [ $failures -gt 0 ]; then
-  echo "tls: $failures failure(s)"
-  exit 1
-fi
-echo "tls: ok"
+cli_done tls
