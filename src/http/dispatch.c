@@ -2,12 +2,15 @@
  * callback: keep the raw target), then the headers (first access call: route, limits), then the
  * upload in chunks (kept within the route's limit), then the final call: parse the query,
  * negotiate, parse the body, call the handler and queue its reply. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "http/internal.h"
 #include "json/jsonx.h"
@@ -433,6 +436,40 @@ static bool parse_body(struct http_conn *c)
     return true;
 }
 
+/* The peer's numeric address, "" when unknown. */
+static void peer_address(struct MHD_Connection *mhd, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)cap);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)cap);
+}
+
+/* A route with auth: the server's hook decides; without a hook the route is misconfigured. */
+static bool authenticate(struct http_conn *c)
+{
+    struct http_server *srv = c->srv;
+    if (!srv->authenticate) {
+        log_bug("route %s needs authentication but the server has no authenticate hook",
+                c->match.route->pattern);
+        http_reply_error(&c->rep, RG_E_INTERNAL, "%s", "authentication is not configured");
+        return false;
+    }
+    if (srv->authenticate(srv->authenticate_ctx, &c->req, &c->rep) == 0) return true;
+    if (c->rep.status == 0) {
+        log_bug("the authenticate hook refused %s without a reply", c->match.route->pattern);
+        http_reply_error(&c->rep, RG_E_INTERNAL, "%s", "authentication failed");
+    }
+    return false;
+}
+
 static enum MHD_Result finish(struct http_conn *c, const char *method)
 {
     const struct http_route *rt = c->match.route;
@@ -449,8 +486,11 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
     req->pretty = false;
     req->raw_query = c->query;
     req->json_depth = c->srv->limits.json_depth;
-    req->app = c->srv->app;
+    req->app = rt->ctx ? rt->ctx : c->srv->app;
     req->priv = c;
+    req->access = NULL;
+    req->access_free = NULL;
+    peer_address(c->mhd, req->client_addr, sizeof req->client_addr);
     req->client_cert_ok = c->peer.state == HTTP_PEER_OK;
     if (req->client_cert_ok)
         memcpy(req->client_host, c->peer.host, strlen(c->peer.host) + 1);
@@ -465,6 +505,7 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
     bool ok = parse_params(c);
     req->nparams = c->params.n;
     if (ok && rt->fhir) ok = negotiate(c);
+    if (ok && rt->auth) ok = authenticate(c);
     if (ok) ok = parse_body(c);
     if (ok) {
         rt->handler(req, &c->rep);
@@ -475,6 +516,9 @@ static enum MHD_Result finish(struct http_conn *c, const char *method)
             http_reply_error(&c->rep, RG_E_INTERNAL, "%s", "the endpoint produced no reply");
         }
     }
+    if (req->access_free) req->access_free(req->access);
+    req->access = NULL;
+    req->access_free = NULL;
     if (large) {
         /* The handler is done with its input: give the memory back before the next large
          * request may start, and return freed heap to the system. */

@@ -18,6 +18,7 @@
 #define HTTP_MAX_PARAMS        128
 #define HTTP_MAX_REPLY_HEADERS 16
 #define HTTP_CLIENT_HOST_MAX   256
+#define HTTP_CLIENT_ADDR_MAX   64
 
 struct http_param {
     char *name;  /* percent-decoded */
@@ -45,6 +46,13 @@ struct http_request {
      * its first subjectAltName dNSName (or its subject CN when it has none), lower-cased. */
     bool client_cert_ok;
     char client_host[HTTP_CLIENT_HOST_MAX];
+    /* The peer's numeric address ("127.0.0.1", "::1"), for throttles and the audit log. */
+    char client_addr[HTTP_CLIENT_ADDR_MAX];
+    /* What the server's authenticate hook proved for a route with auth (e.g. the grant behind a
+     * bearer token, as the rest floor's struct rest_access); NULL otherwise. access_free (when
+     * set) is called with it once the reply is built. */
+    void *access;
+    void (*access_free)(void *access);
 };
 
 /* Request header by case-insensitive name, or NULL. */
@@ -77,6 +85,14 @@ void http_reply_fail(struct http_reply *rep, const struct rg_fail *f);
 __attribute__((format(printf, 3, 4))) void http_reply_error(struct http_reply *rep,
                                                             enum rg_err code, const char *fmt, ...);
 
+/* Status and a body of another media type (HTML pages, form-encoded or JSON OAuth answers);
+ * content_type must be a static string. */
+void http_reply_text(struct http_reply *rep, int status, const char *content_type, const char *body,
+                     size_t len);
+/* A redirect (302, 303) to location, with Cache-Control: no-store and no body. The location must
+ * be free of CR and LF (http_reply_header drops it otherwise, which is logged as our bug). */
+void http_reply_redirect(struct http_reply *rep, int status, const char *location);
+
 typedef void (*http_handler_fn)(struct http_request *req, struct http_reply *rep);
 
 enum http_body_kind {
@@ -101,6 +117,10 @@ struct http_route {
     bool client_cert;  /* require mutual TLS: a client certificate that verifies against the
                           server's client trust anchors and whose host the server config's
                           host_allowed accepts; otherwise 403 CLIENT_CERT before the body is read */
+    bool auth;         /* call the server config's authenticate hook before the handler; a
+                          route with auth on a server without the hook answers 500 (our bug) */
+    void *ctx;         /* handed to the handler as req->app; NULL: the server config's app. Lets
+                          a module (OAuth, PGO) bring routes with its own state */
 };
 
 struct http_limits {
@@ -154,6 +174,12 @@ struct http_server_config {
      * once. NULL: every verified host. */
     bool (*host_allowed)(void *ctx, const char *host);
     void *host_allowed_ctx;
+    /* For routes with auth: checks the request's credentials (e.g. Authorization: Bearer) after
+     * the query is parsed and before the body is parsed or the handler runs. Returns 0 to go on
+     * (having set req->access / access_free as it likes), or non-zero after filling rep with the
+     * refusal (401 with WWW-Authenticate, 403). */
+    int (*authenticate)(void *ctx, struct http_request *req, struct http_reply *rep);
+    void *authenticate_ctx;
 };
 
 struct http_server;

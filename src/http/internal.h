@@ -24,6 +24,8 @@ struct http_server {
     char *tls_cert, *tls_key, *tls_client_ca, *tls_priorities; /* copies MHD reads from */
     bool (*host_allowed)(void *ctx, const char *host);
     void *host_allowed_ctx;
+    int (*authenticate)(void *ctx, struct http_request *req, struct http_reply *rep);
+    void *authenticate_ctx;
 };
 
 /* What the TLS peer proved about itself; checked once per connection (a connection's peer

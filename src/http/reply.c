@@ -75,3 +75,29 @@ void http_reply_error(struct http_reply *rep, enum rg_err code, const char *fmt,
     va_end(ap);
     http_reply_fail(rep, &f);
 }
+
+void http_reply_text(struct http_reply *rep, int status, const char *content_type, const char *body,
+                     size_t len)
+{
+    buf_reset(&rep->body);
+    if (len && buf_append(&rep->body, body, len) != 0) {
+        log_bug("reply body of %zu bytes could not be stored", len);
+        buf_reset(&rep->body);
+        rep->status = 500;
+        rep->code = RG_E_INTERNAL;
+        rep->content_type = "text/plain; charset=utf-8";
+        return;
+    }
+    rep->content_type = content_type;
+    rep->status = status;
+}
+
+void http_reply_redirect(struct http_reply *rep, int status, const char *location)
+{
+    buf_reset(&rep->body);
+    http_reply_header(rep, "Location", location);
+    /* Nothing of a redirect may be cached: it can carry a code or a state. */
+    http_reply_header(rep, "Cache-Control", "no-store");
+    rep->content_type = "text/plain; charset=utf-8";
+    rep->status = status;
+}

@@ -147,6 +147,8 @@ struct http_server *http_server_start(const struct http_server_config *cfg, char
     srv->limits = cfg->limits;
     srv->host_allowed = cfg->host_allowed;
     srv->host_allowed_ctx = cfg->host_allowed_ctx;
+    srv->authenticate = cfg->authenticate;
+    srv->authenticate_ctx = cfg->authenticate_ctx;
     struct http_limits *l = &srv->limits;
     if (l->body_max == 0 || l->json_depth <= 0 || l->threads == 0 || l->header_max == 0) {
         struct http_limits d;
