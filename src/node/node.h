@@ -25,12 +25,12 @@
 
 struct node {
     const struct node_config *cfg; /* not owned */
-    struct store *store;           /* <data_dir>/regie.db: the FHIR store (DVA records, PGO vault) */
-    struct rest_ctx *rest;         /* the FHIR API over store, base <public_url>/fhir */
-    struct accounts *accounts;     /* <data_dir>/accounts.db */
-    struct idp *idp;               /* the local stand-in for DigiD over accounts */
-    struct audit_log *audit;       /* [audit] log */
-    struct medmij_lists *lists;    /* the four lists, refreshed by refresher */
+    struct store *store;        /* <data_dir>/regie.db: the FHIR store (DVA records, PGO vault) */
+    struct rest_ctx *rest;      /* the FHIR API over store, base <public_url>/fhir */
+    struct accounts *accounts;  /* <data_dir>/accounts.db */
+    struct idp *idp;            /* the local stand-in for DigiD over accounts */
+    struct audit_log *audit;    /* [audit] log */
+    struct medmij_lists *lists; /* the four lists, refreshed by refresher */
     struct medmij_refresher *refresher;
     char *tls_cert, *tls_key, *tls_client_ca; /* PEM text of [tls] cert, key, client_ca */
     struct http_route routes[NODE_ROUTES_MAX];
