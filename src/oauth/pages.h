@@ -1,0 +1,69 @@
+/* The DVA's front-channel HTML pages: the login page of the local stand-in for DigiD, the consent
+ * page with its fixed wording, and the error page. Every page is small, standalone HTML5 in Dutch
+ * (lang="nl", an English line under the main text), one inline <style>, no scripts, images or
+ * other resources, so the Content-Security-Policy of page_csp can forbid everything else. Every
+ * value that did not come from this file passes html_escape. */
+#ifndef REGIE_OAUTH_PAGES_H
+#define REGIE_OAUTH_PAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+/* Appends s with & < > " ' written as character references, so it is safe in element text and in
+ * a quoted attribute value. C0 control characters other than tab, LF and CR, and DEL, are dropped
+ * (they are not allowed in HTML text). Returns 0, or -1 when the buffer overflowed. */
+int html_escape(struct buf *out, const char *s);
+/* The same for s[0..len) (which may hold NUL bytes: they are dropped as well). */
+int html_escape_n(struct buf *out, const char *s, size_t len);
+
+/* The Content-Security-Policy of every page: nothing may load, inline style only, forms post to
+ * this origin and (for the consent page, whose answer redirects there) to redirect_origin
+ * ("https://pgo.example:8443"; NULL or "" for none); no framing. Returns the length, or -1 when
+ * cap is too small or redirect_origin holds a character that could break the header. */
+int page_csp(char *out, size_t cap, const char *redirect_origin);
+
+/* Login at the local stand-in for DigiD. */
+struct page_login {
+    const char *action;    /* form action, e.g. "/oauth/authorize" */
+    const char *idp_name;  /* the identity provider's own name (says it is a stand-in) */
+    const char *provider;  /* this DVA's display name */
+    const char *org;       /* the PGO organisation asking (from the OCL) */
+    const char *req;       /* the pending request's handle (hidden field) */
+    const char *csrf;      /* the login form's CSRF token (hidden field) */
+    const char *username;  /* refilled after a failed attempt; NULL for empty */
+    const char *error;     /* a message shown above the form; NULL for none */
+    int64_t retry_after_s; /* > 0: logins are paused this many seconds (lockout or throttle) */
+};
+int page_login(struct buf *out, const struct page_login *p);
+
+/* The consent question. The wording is fixed: text (the [oauth] consent_text setting, or NULL for
+ * the default of the kind) with {org}, {service} and {provider} filled in, each value escaped. */
+struct page_consent {
+    const char *action;
+    const char *text;            /* template; NULL: page_consent_default_text(share) */
+    int share;                   /* the services write (share) rather than read (collect) */
+    const char *org;             /* OAuthclientOrganisatienaam */
+    const char *provider;        /* this DVA's display name */
+    const char *const *services; /* display names (GNL Weergavenaam or the config's name) */
+    size_t n_services;
+    const char *user; /* who is logged in (the account's display), may be NULL */
+    const char *req;
+    const char *csrf;
+};
+int page_consent(struct buf *out, const struct page_consent *p);
+
+/* The fixed Dutch question of the consent page, by kind; and the English line under it. */
+const char *page_consent_default_text(int share);
+const char *page_consent_english_text(int share);
+
+/* An error shown to the user (never a redirect): a Dutch title and text, and an English line. */
+struct page_error {
+    const char *title;
+    const char *text;
+    const char *english;
+};
+int page_error(struct buf *out, const struct page_error *p);
+
+#endif
