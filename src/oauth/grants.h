@@ -51,6 +51,8 @@ enum oauth_grants_rc {
                                every token of it are now revoked */
     OAUTH_GRANTS_INVALID,   /* a malformed argument (our caller's bug or bad input lengths) */
     OAUTH_GRANTS_ERROR,     /* storage failure (logged) */
+    OAUTH_GRANTS_SCOPE,     /* refresh: a scope other than the consent's was asked (nothing
+                               changed; RFC 6749 invalid_scope) */
 };
 const char *oauth_grants_rc_text(enum oauth_grants_rc rc);
 
@@ -119,10 +121,13 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
                                               struct oauth_token_set *out);
 
 /* Rotates a refresh token: on OK the old one is spent and out holds a new access and refresh token
- * (the consent's expiry unchanged). A rotated (spent) token presented again: REPLAY, the family is
- * revoked. Unknown, expired, revoked or another client's: NOT_FOUND. */
+ * (the consent's expiry unchanged). scope: NULL, or the scope of the refresh request, which must
+ * equal the consent's (regie does not narrow scopes; SCOPE otherwise, nothing changed). A rotated
+ * (spent) token presented again: REPLAY, the family is revoked. Unknown, expired, revoked or
+ * another client's: NOT_FOUND. */
 enum oauth_grants_rc oauth_grants_refresh(struct oauth_grants *g, const char *refresh_token,
-                                          const char *client_id, struct oauth_token_set *out);
+                                          const char *client_id, const char *scope,
+                                          struct oauth_token_set *out);
 
 /* The consent behind a live access token (bearer check). NOT_FOUND for unknown, expired, revoked
  * (the token or its consent). */

@@ -31,9 +31,9 @@
 
 #define OAUTH_SERVICES_MAX 64
 
-/* Which collect scope the DVA expects ([oauth] scope_form). Every form is parsed either way; the
- * setting decides what a single `name~id` pair of a collect service means and which form the
- * front accepts for collecting. */
+/* Which collect scope the DVA expects ([oauth] scope_form). Every form is parsed; the setting
+ * decides which collect form oauth_scope_resolve accepts (a share scope, one name~id pair of a
+ * share service, is accepted under both). */
 enum oauth_expect_form {
     OAUTH_EXPECT_PROVIDER, /* `huisartsdelinde` (default) */
     OAUTH_EXPECT_PAIRS,    /* `huisartsdelinde~48 ...` */
@@ -98,6 +98,13 @@ size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t
  * token was sent, RFC 6750 §3.1). */
 int oauth_bearer_authenticate(void *ctx, struct http_request *req, struct http_reply *rep);
 
+/* The struct rest_access a consent gives (what the bearer hook sets): patient, subject, client,
+ * grant_id = consent id, service_id = the ids joined by ',' (the first when they do not fit),
+ * types = the union of its collect services' types, share_types (and may_share) those of its share
+ * service, purpose "collect" or "share". The type strings are the config's. */
+void oauth_access_from_consent(const struct oauth_server *s, const struct oauth_consent *c,
+                               struct rest_access *a);
+
 /* Whether client_id may use this DVA: on the current OCL and on the current Whitelist. When it
  * is, the OCL's organisation name is copied into org (for the consent page; may be NULL). */
 bool oauth_client_allowed(struct oauth_server *s, const char *client_id, char *org, size_t org_len);
@@ -117,10 +124,12 @@ struct oauth_scope_grant {
 /* Parses and resolves a scope against this DVA (the front at authorize, the token endpoint never
  * needs it again: the consent keeps the ids). Rules:
  *   - the provider must be this DVA (cfg.provider_name, with or without "@medmij");
- *   - provider alone: every collect service this DVA offers (one authorization endpoint serves
- *     them all);
- *   - pairs: each id must be offered; all collect, or exactly one share service (share);
- *   - subscribe~days/name~id: a collect service (treated as collect; the days are kept in scope).
+ *   - every id must be a service this DVA offers;
+ *   - share: exactly one name~id pair naming a share service (under either scope_form);
+ *   - collect under OAUTH_EXPECT_PROVIDER: the provider alone, meaning every collect service this
+ *     DVA offers (one authorization endpoint serves them all);
+ *   - collect under OAUTH_EXPECT_PAIRS: name~id pairs of collect services, or
+ *     subscribe~days/name~id (treated as collect; the days stay in the scope text).
  * Returns 0, or -1 with a constant reason in *why (the caller answers invalid_scope). */
 int oauth_scope_resolve(const struct oauth_server *s, const char *scope, size_t len,
                         struct oauth_scope_grant *out, const char **why);
