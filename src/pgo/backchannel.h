@@ -247,9 +247,10 @@ int pgo_collect(const struct pgo_collect_params *params, struct pgo_collect_resu
 
 /* The local id of a collected resource: a UUID (version 5 form, SHA-1 over a fixed regie
  * namespace and "owner\nprovider\ntype/remote_id"), lower-case, 36 characters. The same inputs
- * always give the same id; any different input gives another. */
-void pgo_local_id(const char *owner, const char *provider, const char *type, const char *remote_id,
-                  char out[UUID_STR_LEN]);
+ * always give the same id; any different input gives another. 0, or -1 (out "") when out of
+ * memory. */
+int pgo_local_id(const char *owner, const char *provider, const char *type, const char *remote_id,
+                 char out[UUID_STR_LEN]);
 
 /* Rewrites every reference in resource (in place, any depth) as collect does: "Type/id" and
  * "<base>/Type/id" (base without trailing slash) become "Type/<local id>"; a "_history/v" suffix
