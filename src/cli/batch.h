@@ -8,8 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Most NDJSON lines put in one batch Bundle. */
+/* NDJSON lines (or collection resources) put in one batch Bundle unless told otherwise
+ * (regie import --batch): one commit per batch. */
 #define CLI_NDJSON_CHUNK 1000
+/* The largest batch: the engine's default limit on entries in one batch (rest_config). */
+#define CLI_BATCH_MAX 10000
 
 enum cli_doc_kind {
     CLI_DOC_NOT_RESOURCE,  /* not an object with a string resourceType */

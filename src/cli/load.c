@@ -20,9 +20,11 @@ struct load {
     const char *path;
     uint64_t reported; /* failures reported in this file */
     uint64_t failed;   /* failures in this file */
-    /* NDJSON: the batch being filled and the line number of each of its entries. */
+    size_t batch_max;  /* entries per batch Bundle */
+    /* The batch being filled and, per entry, its NDJSON line number or its index in the file's
+     * Bundle (batch_max of them). */
     json_object *batch;
-    size_t lines[CLI_NDJSON_CHUNK];
+    size_t *lines;
     size_t nlines;
 };
 
@@ -145,7 +147,7 @@ static void ndjson_line(struct load *ld, const char *text, size_t len, size_t li
         fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", lineno);
     } else {
         ld->lines[ld->nlines++] = lineno;
-        if (ld->nlines == CLI_NDJSON_CHUNK) flush_ndjson(ld);
+        if (ld->nlines == ld->batch_max) flush_ndjson(ld);
     }
     json_object_put(v);
 }
@@ -175,14 +177,14 @@ static void ndjson_rest(struct load *ld, struct cli_reader *r, struct buf *line,
     flush_ndjson(ld);
 }
 
-/* A collection, searchset, ...: its resources go in batches of CLI_NDJSON_CHUNK (a Bundle of any
+/* A collection, searchset, ...: its resources go in batches of ld->batch_max (a Bundle of any
  * size loads without passing the engine's entry limit). Reports name entries by their index in
  * the file, so entries without a resource are reported here. */
 static void other_bundle(struct load *ld, json_object *doc)
 {
     json_object *entries = jsonx_get(doc, "entry");
     size_t n = cli_bundle_entry_count(doc);
-    size_t index[CLI_NDJSON_CHUNK];
+    size_t *index = ld->lines;
     struct labels lb = {"entry", index};
     size_t used = 0;
     json_object *batch = NULL;
@@ -197,7 +199,7 @@ static void other_bundle(struct load *ld, json_object *doc)
             continue;
         }
         index[used++] = i;
-        if (used == CLI_NDJSON_CHUNK || i + 1 == n) {
+        if (used == ld->batch_max || i + 1 == n) {
             run_bundle(ld, batch, &lb);
             json_object_put(batch);
             batch = NULL;
@@ -301,10 +303,19 @@ static void load_reader(struct load *ld, struct cli_reader *r)
     buf_free(&next);
 }
 
-int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path)
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch)
 {
-    struct load ld = {.rc = rc, .p = p, .path = path};
+    if (batch == 0) batch = CLI_NDJSON_CHUNK;
+    if (batch > CLI_BATCH_MAX) batch = CLI_BATCH_MAX;
+    struct load ld = {.rc = rc, .p = p, .path = path, .batch_max = batch};
     char err[512];
+    ld.lines = malloc(batch * sizeof *ld.lines);
+    if (!ld.lines) {
+        p->failures++;
+        cli_progress_clear(p);
+        fprintf(stderr, "regie import: %s: out of memory\n", path);
+        return 1;
+    }
     /* "-" is standard input, so an import can be fed from a pipe. */
     bool is_stdin = !strcmp(path, "-");
     struct cli_reader *r = is_stdin ? cli_reader_from_stream(stdin, err, sizeof err)
@@ -314,10 +325,12 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path)
         p->failures++;
         cli_progress_clear(p);
         fprintf(stderr, "regie import: %s: %s\n", path, err);
+        free(ld.lines);
         return 1;
     }
     load_reader(&ld, r);
     cli_reader_close(r);
+    free(ld.lines);
     if (ld.reported > CLI_REPORT_MAX) {
         cli_progress_clear(p);
         fprintf(stderr, "regie import: %s: %llu failures in all (only the first %d shown)\n", path,

@@ -5,6 +5,7 @@
 #define REGIE_CLI_LOAD_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cli/progress.h"
@@ -17,9 +18,12 @@
  * sent to the engine is complete, nothing after it is read. */
 extern volatile sig_atomic_t cli_load_stop;
 
-/* Loads path. Adds the resources stored and the failures (resources not stored, or 1 for a file
- * that could not be read at all) to p->resources and p->failures, redrawing p as it goes. Returns
- * 0 when everything in the file was stored, 1 otherwise. */
-int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path);
+/* Loads path. NDJSON lines and the resources of a collection go to the engine in batch Bundles
+ * of batch entries each (0 means CLI_NDJSON_CHUNK; more than CLI_BATCH_MAX is cut to it): each
+ * batch is one commit, so bigger batches load faster and a refused batch loses more. Adds the
+ * resources stored and the failures (resources not stored, or 1 for a file that could not be
+ * read at all) to p->resources and p->failures, redrawing p as it goes. Returns 0 when
+ * everything in the file was stored, 1 otherwise. */
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch);
 
 #endif

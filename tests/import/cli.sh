@@ -19,11 +19,25 @@ run no-files 2 "$REGIE" import --db "$tmp/a.db"
 has no-files.err "no files given"
 run bad-option 2 "$REGIE" import --db "$tmp/a.db" --frobnicate x.json
 has bad-option.err "unknown option '--frobnicate'"
+run batch-zero 2 "$REGIE" import --db "$tmp/a.db" --batch 0 x.json
+has batch-zero.err "--batch: '0' is not a number from 1 to 10000"
+run batch-big 2 "$REGIE" import --db "$tmp/a.db" --batch=10001 x.json
+has batch-big.err "--batch: '10001' is not a number from 1 to 10000"
+run batch-word 2 "$REGIE" import --db "$tmp/a.db" --batch 8k x.json
+has batch-word.err "--batch: '8k' is not a number"
+run cache-missing 2 "$REGIE" import --db "$tmp/a.db" x.json --cache-mib
+has cache-missing.err "--cache-mib needs a number"
+run cache-negative 2 "$REGIE" import --db "$tmp/a.db" --cache-mib -5 x.json
+has cache-negative.err "--cache-mib: '-5' is not a number from 1 to 16384"
 run export-no-out 2 "$REGIE" export --db "$tmp/a.db"
 
 # ---- import the demo fixture (a transaction of PUTs) ----
 run import-demo 0 "$REGIE" import --db "$tmp/a.db" "$ROOT/tests/fixtures/demo/demo-patient.json"
 has import-demo.out "imported 1 file (0 with failures): 6 resources stored, 0 failures"
+# The same with the tuning options: small batches and a bigger cache store the same.
+run import-tuned 0 "$REGIE" import --db "$tmp/t.db" --batch 2 --cache-mib=64 \
+  "$ROOT/tests/fixtures/demo/demo-patient.json"
+has import-tuned.out "imported 1 file (0 with failures): 6 resources stored, 0 failures"
 
 # ---- export ----
 run export-a 0 "$REGIE" export --db "$tmp/a.db" --out "$tmp/ea/sub"

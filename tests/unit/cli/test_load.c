@@ -31,6 +31,8 @@ static char errfile[128];
 static int saved_stderr = -1;
 static struct store *store;
 static struct rest_ctx *rest;
+/* The batch size load() asks for (0: the loader's default); setup resets it. */
+static size_t batch;
 
 /* (Re)creates the engine over the store with at most max_entries entries per Bundle. */
 static void engine(size_t max_entries)
@@ -60,6 +62,7 @@ static int setup(void **state)
      * batches would fail here. */
     rest = NULL;
     engine(CLI_NDJSON_CHUNK);
+    batch = 0;
     /* Reports go to stderr; catch them in a file. */
     snprintf(errfile, sizeof errfile, "%s/stderr-XXXXXX", dir);
     int fd = mkstemp(errfile);
@@ -144,7 +147,7 @@ static int load(const char *path, struct cli_progress *p)
 {
     cli_progress_init(p, 1);
     p->enabled = false;
-    return cli_load_file(rest, p, path);
+    return cli_load_file(rest, p, path, batch);
 }
 
 /* The current version of type/id (0 when there is none); json (if given, size json_len) gets a
@@ -239,6 +242,79 @@ static void ndjson_batch_boundaries_show_in_refusals(void **state)
     assert_int_equal(stored("Basic", "b1999", NULL, 0), 0);
     assert_int_equal(stored("Basic", "b2000", NULL, 0), 1);
     assert_int_equal(stored("Basic", "b2499", NULL, 0), 1);
+}
+
+/* --batch: an engine taking at most 299 entries refuses the full batches of 300 and stores the
+ * short last one, so the reports show the batch size asked for was used. */
+static void ndjson_batch_size_is_the_one_asked_for(void **state)
+{
+    engine(299);
+    batch = 300;
+    char *text = ndjson_text(700);
+    char path[160];
+    write_file(path, sizeof path, "lines.ndjson", text, strlen(text));
+    free(text);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.resources, 100);
+    assert_int_equal(p.failures, 600);
+    const char *r = reports();
+    assert_non_null(strstr(r, "batch of 300 resources (line 1-300) refused, none stored"));
+    assert_non_null(strstr(r, "batch of 300 resources (line 301-600) refused, none stored"));
+    assert_null(strstr(r, "line 601"));
+    assert_int_equal(stored("Basic", "b599", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "b600", NULL, 0), 1);
+}
+
+/* A batch bigger than the default goes to the engine whole (one commit), as does a collection's. */
+static void big_batches_load_everything(void **state)
+{
+    engine(CLI_BATCH_MAX);
+    batch = 2500;
+    char *text = ndjson_text(2600);
+    char path[160];
+    write_file(path, sizeof path, "lines.ndjson", text, strlen(text));
+    free(text);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 0);
+    assert_int_equal(p.resources, 2600);
+    assert_int_equal(count("Basic", NULL), 2600);
+    assert_int_equal(stored("Basic", "b2599", NULL, 0), 1);
+
+    /* The collection path cuts at the same size: at most 2499 entries refuses the first 2500. */
+    engine(2499);
+    struct buf b;
+    buf_init(&b, 1 << 24);
+    buf_append_str(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+    char id[32];
+    for (size_t i = 0; i < 2600; i++) {
+        snprintf(id, sizeof id, "c%zu", i);
+        buf_printf(&b, "%s{\"resource\":" BASIC_FMT "}", i ? "," : "", id);
+    }
+    buf_append_str(&b, "]}");
+    write_file(path, sizeof path, "collection.json", b.data, b.len);
+    buf_free(&b);
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.failures, 2500);
+    assert_int_equal(p.resources, 100);
+    assert_non_null(strstr(reports(), "batch of 2500 resources (entry 0-2499) refused"));
+    assert_int_equal(stored("Basic", "c2499", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "c2500", NULL, 0), 1);
+}
+
+/* A batch size above the engine's limit is cut to CLI_BATCH_MAX rather than refused whole. */
+static void batch_size_is_capped(void **state)
+{
+    engine(CLI_BATCH_MAX);
+    batch = CLI_BATCH_MAX * 2;
+    char *text = ndjson_text(CLI_BATCH_MAX + 1);
+    char path[160];
+    write_file(path, sizeof path, "lines.ndjson", text, strlen(text));
+    free(text);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 0);
+    assert_int_equal(p.resources, CLI_BATCH_MAX + 1);
+    assert_int_equal(p.failures, 0);
 }
 
 static void bzip2_ndjson_is_read_the_same(void **state)
@@ -486,6 +562,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(ndjson_by_content_goes_in_batches_of_1000, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_batch_boundaries_show_in_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(ndjson_batch_size_is_the_one_asked_for, setup, teardown),
+        cmocka_unit_test_setup_teardown(big_batches_load_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(batch_size_is_capped, setup, teardown),
         cmocka_unit_test_setup_teardown(bzip2_ndjson_is_read_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_failures_name_their_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_name_wins_for_a_single_line, setup, teardown),
