@@ -23,7 +23,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: regie lists --description FILE --out DIR [--xsd-dir DIR]\n"
+            "usage: regie lists --description FILE --out DIR [--xsd-dir DIR | --allow-ports]\n"
             "       regie lists --check SOURCE... [--xsd-dir DIR] [--ca-file FILE]\n\n"
             "Writes the MedMij lists of a local network, described in the JSON FILE, to DIR:\n"
             "ZAL.xml (Zorgaanbiederslijst), OCL.xml (OAuth client list), Whitelist.xml and\n"
@@ -35,6 +35,10 @@ static void usage(FILE *out)
             "  --description FILE  the network description (JSON)\n"
             "  --out DIR           the directory to write the four lists to\n"
             "  --xsd-dir DIR       also validate each list against MedMij's XSDs in DIR\n"
+            "  --allow-ports       development only (a one-machine demo network): the\n"
+            "                      authorization endpoints keep the provider's port, which\n"
+            "                      MedMij forbids on the front channel; readers need the\n"
+            "                      same relaxation (node config [lists] allow_ports)\n"
             "  --check SOURCE...   read lists (files or https:// URLs) as the server does and\n"
             "                      say what each holds or why it is refused (writes nothing)\n"
             "  --ca-file FILE      https: trust these CAs instead of the system's\n"
@@ -63,7 +67,8 @@ static int read_file(const char *path, struct buf *b)
 
 /* The Volgnummer of the list of this kind already in dir: 0 when there is none, -1 when the file
  * is there but is not a list regie accepts (it is not overwritten blindly). */
-static int held_volgnummer(const char *dir, enum medmij_list_kind kind, uint64_t *out)
+static int held_volgnummer(const char *dir, enum medmij_list_kind kind, bool allow_ports,
+                           uint64_t *out)
 {
     char path[LISTS_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, medmij_list_file_name(kind));
@@ -77,7 +82,7 @@ static int held_volgnummer(const char *dir, enum medmij_list_kind kind, uint64_t
         buf_free(&b);
         return -1;
     }
-    struct medmij_parse_opts opts = {.expect = kind};
+    struct medmij_parse_opts opts = {.expect = kind, .allow_ports = allow_ports};
     struct medmij_list *l = medmij_list_parse(b.data, b.len, &opts, err, sizeof err);
     buf_free(&b);
     if (!l) {
@@ -113,7 +118,7 @@ static int write_lists(const struct network *n, const char *dir, const char *xsd
     int written = 0, rc = 0;
     for (int k = 0; k < MEDMIJ_LIST_KINDS && rc == 0; k++) {
         uint64_t held;
-        if (held_volgnummer(dir, k, &held) != 0) {
+        if (held_volgnummer(dir, k, n->allow_ports, &held) != 0) {
             rc = -1;
             break;
         }
@@ -142,7 +147,7 @@ static int write_lists(const struct network *n, const char *dir, const char *xsd
         char err[512];
         snprintf(final[k], sizeof final[k], "%s/%s", dir, medmij_list_file_name(k));
         snprintf(tmp[k], sizeof tmp[k], "%s/.%s.tmp", dir, medmij_list_file_name(k));
-        if (medmij_list_write(&l, &out, err, sizeof err) != 0 ||
+        if (medmij_list_write_opts(&l, n->allow_ports, &out, err, sizeof err) != 0 ||
             (xsd_dir && medmij_list_xsd_validate(out.data, out.len, k, xsd_dir, err, sizeof err))) {
             fprintf(stderr, "regie lists: %s: %s\n", medmij_list_short_name(k), err);
             rc = -1;
@@ -174,6 +179,7 @@ int cli_lists(int argc, char **argv)
     const char *desc_path = NULL, *dir = NULL, *xsd_dir = NULL, *ca_file = NULL;
     char **checks = NULL;
     size_t n_checks = 0;
+    bool allow_ports = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -183,6 +189,8 @@ int cli_lists(int argc, char **argv)
             desc_path = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--xsd-dir"))
             xsd_dir = argv[++i];
+        else if (!strcmp(argv[i], "--allow-ports"))
+            allow_ports = true;
         else if (i + 1 < argc && !strcmp(argv[i], "--ca-file"))
             ca_file = argv[++i];
         else if (i + 1 < argc && !strcmp(argv[i], "--check")) {
@@ -207,6 +215,12 @@ int cli_lists(int argc, char **argv)
             return 2;
         }
         return cli_lists_check(checks, n_checks, xsd_dir, ca_file);
+    }
+    if (allow_ports && xsd_dir) {
+        fprintf(stderr, "regie lists: --allow-ports writes lists MedMij's XSDs refuse; it does "
+                        "not go with --xsd-dir\n\n");
+        usage(stderr);
+        return 2;
     }
     if (!desc_path || !dir) {
         fprintf(stderr, "regie lists: --description FILE and --out DIR are required\n\n");
@@ -233,7 +247,7 @@ int cli_lists(int argc, char **argv)
         fprintf(stderr, "regie lists: %s: %s\n", desc_path, msg);
         return 1;
     }
-    struct network n = {0};
+    struct network n = {.allow_ports = allow_ports};
     int rc = lists_read_description(&n, desc) == 0 && write_lists(&n, dir, xsd_dir) == 0 ? 0 : 1;
     lists_network_free(&n);
     json_object_put(desc);

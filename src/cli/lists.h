@@ -4,6 +4,7 @@
 #define REGIE_CLI_LISTS_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@ struct network {
     struct medmij_service_name *names;
     size_t n_names;
     uint64_t volgnummer; /* 0: from the lists in DIR */
+    bool allow_ports;    /* --allow-ports: the default authorize endpoint keeps the port (dev) */
     const char *tijdstempel;
 };
 

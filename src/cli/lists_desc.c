@@ -238,8 +238,9 @@ static int read_service(struct network *n, const struct provider_ctx *p, json_ob
     if (rc) return -1;
     if (!gnl_has(n, s->id))
         return bad("%s: service id \"%s\" is not among the gegevensdiensten", where, s->id);
-    s->authorization_endpoint =
-        auth ? auth : own_printf(&n->strings, "https://%s/oauth/authorize", p->host);
+    s->authorization_endpoint = auth ? auth
+                                     : own_printf(&n->strings, "https://%s%s/oauth/authorize",
+                                                  p->host, n->allow_ports ? p->port : "");
     s->token_endpoint =
         tok ? tok : own_printf(&n->strings, "https://%s%s/oauth/token", p->host, p->port);
     if (!res) res = own_printf(&n->strings, "https://%s%s/fhir", p->host, p->port);

@@ -54,6 +54,7 @@ struct medmij_reader {
     struct medmij_arena *arena;
     const char *ns;
     bool allow_unknown;
+    bool allow_ports; /* front-channel URIs may carry a port (development only) */
     bool root_pending;
     char *err;
     size_t err_len;

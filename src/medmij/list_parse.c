@@ -280,6 +280,7 @@ struct medmij_list *medmij_list_parse(const char *data, size_t len,
     atomic_init(&l->refs, 1);
     struct medmij_reader r = {.arena = &l->arena,
                               .allow_unknown = opts->allow_unknown_elements,
+                              .allow_ports = opts->allow_ports,
                               .err = err,
                               .err_len = err_len};
     struct stream s = {.r = &r, .xr = xr, .errs = &errs};

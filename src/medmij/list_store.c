@@ -25,6 +25,7 @@ struct medmij_lists {
     char *ca_file;
     char *cache_dir;
     bool allow_unknown_elements;
+    bool allow_ports;
     size_t max_bytes;
     unsigned refresh_s, retry_s;
     long fetch_timeout_s;
@@ -114,6 +115,7 @@ struct medmij_lists *medmij_lists_new(const struct medmij_lists_config *cfg)
     h->ca_file = dup_or_null(cfg->ca_file, &oom);
     h->cache_dir = dup_or_null(cfg->cache_dir, &oom);
     h->allow_unknown_elements = cfg->allow_unknown_elements;
+    h->allow_ports = cfg->allow_ports;
     h->max_bytes = cfg->max_bytes ? cfg->max_bytes : MEDMIJ_LIST_MAX_BYTES_DEFAULT;
     h->refresh_s = cfg->refresh_seconds ? cfg->refresh_seconds : DEFAULT_REFRESH_S;
     h->retry_s = cfg->retry_seconds ? cfg->retry_seconds : DEFAULT_RETRY_S;
@@ -192,7 +194,8 @@ static enum medmij_offer_rc offer(struct medmij_lists *h, enum medmij_list_kind 
     struct medmij_parse_opts opts = {.expect = MEDMIJ_LIST_ANY,
                                      .max_bytes = h->max_bytes,
                                      .xsd_dir = h->xsd_dir,
-                                     .allow_unknown_elements = h->allow_unknown_elements};
+                                     .allow_unknown_elements = h->allow_unknown_elements,
+                                     .allow_ports = h->allow_ports};
     struct medmij_list *fresh = medmij_list_parse(data, len, &opts, err, err_len);
     if (!fresh) return MEDMIJ_OFFER_INVALID;
     if (fresh->kind != kind) {

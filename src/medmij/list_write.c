@@ -11,6 +11,7 @@ struct writer {
     char *err;
     size_t err_len;
     int depth;
+    bool allow_ports; /* front-channel URIs may carry a port (development only) */
 };
 
 /* Text and attribute escaping; control characters other than tab/CR/LF cannot be in XML 1.0. */
@@ -98,10 +99,11 @@ static int endpoint(struct writer *w, const char *wrapper, const char *name, con
                     bool back_channel)
 {
     if (open_el(w, wrapper)) return -1;
-    int rc = back_channel ? leaf(w, name, uri, medmij_valid_backchannel_uri,
-                                 "an https back-channel URI (host, optional port, path)")
-                          : leaf(w, name, uri, medmij_valid_frontchannel_uri,
-                                 "an https front-channel URI (host and path, no port)");
+    int rc = back_channel || w->allow_ports
+                 ? leaf(w, name, uri, medmij_valid_backchannel_uri,
+                        "an https back-channel URI (host, optional port, path)")
+                 : leaf(w, name, uri, medmij_valid_frontchannel_uri,
+                        "an https front-channel URI (host and path, no port)");
     return rc ? rc : close_el(w, wrapper);
 }
 
@@ -189,11 +191,17 @@ static int write_gnl(struct writer *w, const struct medmij_list *l)
 
 int medmij_list_write(const struct medmij_list *list, struct buf *out, char *err, size_t err_len)
 {
+    return medmij_list_write_opts(list, false, out, err, err_len);
+}
+
+int medmij_list_write_opts(const struct medmij_list *list, bool allow_ports, struct buf *out,
+                           char *err, size_t err_len)
+{
     if (!list || list->kind >= MEDMIJ_LIST_KINDS)
         return medmij_fail(err, err_len, "unknown list kind");
     if (list->volgnummer == 0) return medmij_fail(err, err_len, "Volgnummer must be 1 or more");
     if (out->len != 0) return medmij_fail(err, err_len, "the output buffer must start empty");
-    struct writer w = {out, err, err_len, 0};
+    struct writer w = {out, err, err_len, 0, allow_ports};
     const char *root = medmij_list_root(list->kind);
     if (buf_printf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">\n", root,
                    medmij_list_namespace(list->kind)) != 0)
@@ -211,7 +219,8 @@ int medmij_list_write(const struct medmij_list *list, struct buf *out, char *err
     /* Read it back: the timestamp's format, duplicate keys and everything else the reader
      * refuses are caught here, with the reader's message. */
     char why[256];
-    struct medmij_parse_opts opts = {.expect = list->kind, .max_bytes = out->limit};
+    struct medmij_parse_opts opts = {
+        .expect = list->kind, .max_bytes = out->limit, .allow_ports = allow_ports};
     struct medmij_list *back = medmij_list_parse(out->data, out->len, &opts, why, sizeof why);
     if (!back)
         return medmij_fail(err, err_len, "the written %s would be refused: %s",

@@ -95,6 +95,10 @@ struct medmij_parse_opts {
     /* Newer list versions add elements that no public XSD describes: with this set, unknown
      * elements are skipped instead of refused (regie's checks of the known ones still apply). */
     bool allow_unknown_elements;
+    /* Development relaxation, never for a real network: front-channel URIs
+     * (AuthorizationEndpointuri) may carry a port like back-channel ones, so a one-machine demo
+     * can run several nodes on loopback. Such a list no longer validates against MedMij's XSD. */
+    bool allow_ports;
 };
 
 /* The element name of a kind's root ("Zorgaanbiederslijst" ...), its namespace, its XSD file name
@@ -141,6 +145,10 @@ bool medmij_valid_text(const char *s, size_t min_chars, size_t max_chars);
  * (nothing invalid is ever written: the text is read back with medmij_list_parse before it is
  * handed out). */
 int medmij_list_write(const struct medmij_list *list, struct buf *out, char *err, size_t err_len);
+/* The same, with medmij_parse_opts.allow_ports for the front-channel URIs (`regie lists
+ * --allow-ports`, the demo network). */
+int medmij_list_write_opts(const struct medmij_list *list, bool allow_ports, struct buf *out,
+                           char *err, size_t err_len);
 
 /* ---- the holder ----
  * Keeps the current version of each list. Readers acquire a list and release it when done; a
@@ -151,6 +159,7 @@ struct medmij_lists_config {
     const char *source[MEDMIJ_LIST_KINDS];
     const char *xsd_dir; /* see medmij_parse_opts.xsd_dir; NULL: regie's own checks only */
     bool allow_unknown_elements;
+    bool allow_ports;         /* see medmij_parse_opts.allow_ports: development only */
     size_t max_bytes;         /* 0: MEDMIJ_LIST_MAX_BYTES_DEFAULT */
     unsigned refresh_seconds; /* 0: 3600 */
     unsigned retry_seconds;   /* after a failed refresh; 0: 300 */

@@ -69,6 +69,7 @@ static const struct setting settings[] = {
     {"lists", "whitelist", K_SOURCE, AT(lists.source[MEDMIJ_WHITELIST]), 0, 0, false},
     {"lists", "gnl", K_SOURCE, AT(lists.source[MEDMIJ_GNL]), 0, 0, false},
     {"lists", "xsd_dir", K_DIR, AT(lists.xsd_dir), 0, 0, false},
+    {"lists", "allow_ports", K_BOOL, AT(lists.allow_ports), 0, 0, false},
     {"lists", "refresh", K_DURATION, AT(lists.refresh_s), 1, 30 * DAY, false},
     {"oauth", "scope_form", K_SCOPE, AT(oauth.scope_form), 0, 0, false},
     {"oauth", "code_ttl", K_DURATION, AT(oauth.code_ttl_s), 1, 3600, false},

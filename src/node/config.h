@@ -80,6 +80,7 @@ struct node_config {
     struct {
         char *source[MEDMIJ_LIST_KINDS]; /* per enum medmij_list_kind: a path or an https:// URL */
         char *xsd_dir;
+        bool allow_ports;   /* dev only: a port in front-channel URIs (medmij_parse_opts) */
         unsigned refresh_s; /* default 3600 */
     } lists;
 
