@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -501,7 +502,7 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
         return finish(g, true, OAUTH_GRANTS_REPLAY);
     }
     if (row.expires <= now || !consent_live(&row.consent, now) ||
-        strcmp(row.consent.client_id, client_id) != 0)
+        strcasecmp(row.consent.client_id, client_id) != 0)
         return finish(g, true, OAUTH_GRANTS_NOT_FOUND);
     if (strcmp(row.redirect_uri, redirect_uri) != 0) return finish(g, true, OAUTH_GRANTS_MISMATCH);
     if (row.has_challenge ? !pkce_verify(row.challenge, code_verifier) : code_verifier != NULL)
@@ -562,7 +563,7 @@ enum oauth_grants_rc oauth_grants_refresh(struct oauth_grants *g, const char *re
     int found = token_get(g, hash, &row);
     if (found < 0) return finish(g, true, OAUTH_GRANTS_ERROR);
     if (found == 0 || strcmp(row.kind, "refresh") != 0 ||
-        strcmp(row.consent.client_id, client_id) != 0 || !consent_live(&row.consent, now))
+        strcasecmp(row.consent.client_id, client_id) != 0 || !consent_live(&row.consent, now))
         return finish(g, true, OAUTH_GRANTS_NOT_FOUND);
     if (row.spent != 0) {
         /* A rotated refresh token came back: one of the two holders is not the client. */
@@ -616,7 +617,7 @@ enum oauth_grants_rc oauth_grants_revoke_token(struct oauth_grants *g, const cha
     struct token_row row;
     int found = token_get(g, hash, &row);
     if (found < 0) return finish(g, true, OAUTH_GRANTS_ERROR);
-    if (found == 0 || strcmp(row.consent.client_id, client_id) != 0)
+    if (found == 0 || strcasecmp(row.consent.client_id, client_id) != 0)
         return finish(g, true, OAUTH_GRANTS_OK);
     if (found_out) *found_out = true;
     int rc;

@@ -109,12 +109,12 @@ enum oauth_grants_rc oauth_grants_code_issue(struct oauth_grants *g, const char 
                                              char code[OAUTH_TOKEN_LEN]);
 
 /* Redeems a code at the token endpoint: client_id (already checked against the certificate host,
- * OCL and Whitelist by the caller) must be the consent's; redirect_uri must equal the code's;
- * PKCE: a code issued with a challenge needs a verifier that matches (MISMATCH otherwise); a code
- * issued without one refuses a verifier (MISMATCH: a verifier the client believes protects it).
- * On OK the code is used up and out holds a new access and refresh token.
- * A code already used: REPLAY (the consent family is revoked). Unknown/expired/other client:
- * NOT_FOUND. */
+ * OCL and Whitelist by the caller) must be the consent's (host names: ASCII case-insensitive, here
+ * and in refresh and revoke); redirect_uri must equal the code's; PKCE: a code issued with a
+ * challenge needs a verifier that matches (MISMATCH otherwise); a code issued without one refuses a
+ * verifier (MISMATCH: a verifier the client believes protects it). On OK the code is used up and
+ * out holds a new access and refresh token. A code already used: REPLAY (the consent family is
+ * revoked). Unknown/expired/other client: NOT_FOUND. */
 enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char *code,
                                               const char *client_id, const char *redirect_uri,
                                               const char *code_verifier,
