@@ -1,5 +1,6 @@
 /* regie serve: opens the store, starts the HTTP server with the FHIR routes, prints one ready line
- * and runs until SIGINT or SIGTERM. */
+ * and runs until SIGINT or SIGTERM. With --config FILE it starts a MedMij node instead
+ * (serve_node.c, docs/node-config.md). */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/serve_node.h"
 #include "http/http.h"
 #include "rest/rest.h"
 #include "store/store.h"
@@ -32,6 +34,9 @@ struct serve_opts {
     const char *tls_cert, *tls_key, *tls_client_ca; /* file paths */
     struct http_limits limits;
     size_t page_default, page_max;
+    const char *config, *role; /* --config, --role: a MedMij node */
+    const char *listen;        /* --listen as given (NULL: not given) */
+    const char *plain_only;    /* the first option given that --config does not take */
 };
 
 static void usage(FILE *out)
@@ -39,9 +44,20 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: regie serve --listen HOST:PORT --db PATH [options]\n"
+        "       regie serve --config FILE [--role dva|pgo] [--listen HOST:PORT] [--db PATH]\n"
+        "                   [--base-url URL] [--tls-cert FILE --tls-key FILE]\n"
+        "                   [--tls-client-ca FILE]\n"
         "\n"
         "Serves the FHIR R4 REST API under http://HOST:PORT/fhir.\n"
         "\n"
+        "With --config, runs a MedMij node (a care provider's DVA or a patient's PGO) as the\n"
+        "file says (docs/node-config.md); --role must agree with the file's role (or gives it),\n"
+        "and --listen, --db, --base-url (the node's public_url) and --tls-* replace the\n"
+        "file's values. A bad file stops with FILE:LINE and exit status 2. When listening,\n"
+        "prints 'ready ROLE NAME PUBLIC_URL' on stdout.\n"
+        "\n"
+        "  --config FILE        the node's config file\n"
+        "  --role dva|pgo       the node's role\n"
         "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080); HOST is an IPv4\n"
         "                       address, [IPv6] in brackets, or localhost; PORT 0 picks a free\n"
         "                       port\n"
@@ -125,9 +141,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             return -1;
         } else if (!strcmp(a, "--no-auth")) {
             o->no_auth = true;
+            if (!o->plain_only) o->plain_only = a;
             continue;
         } else if (!strcmp(a, "--bench-routes")) {
             o->bench_routes = true;
+            if (!o->plain_only) o->plain_only = a;
             continue;
         }
         if (!v) {
@@ -135,9 +153,17 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             return 2;
         }
         bool ok = true;
-        if (!strcmp(a, "--listen"))
+        bool node_opt = !strcmp(a, "--listen") || !strcmp(a, "--db") || !strcmp(a, "--base-url") ||
+                        !strncmp(a, "--tls-", 6) || !strcmp(a, "--config") || !strcmp(a, "--role");
+        if (!node_opt && !o->plain_only) o->plain_only = a;
+        if (!strcmp(a, "--config"))
+            o->config = v;
+        else if (!strcmp(a, "--role"))
+            o->role = v;
+        else if (!strcmp(a, "--listen")) {
+            o->listen = v;
             ok = parse_listen(v, o);
-        else if (!strcmp(a, "--db"))
+        } else if (!strcmp(a, "--db"))
             o->db = v;
         else if (!strcmp(a, "--base-url"))
             o->base_url = v;
@@ -174,6 +200,29 @@ static int parse_args(int argc, char **argv, struct serve_opts *o)
             return 2;
         }
         i++;
+    }
+    if (o->role && !o->config) {
+        fprintf(stderr, "regie serve: --role needs --config FILE (the node's config); see "
+                        "--help\n");
+        return 2;
+    }
+    if (o->config) {
+        if (o->plain_only) {
+            fprintf(stderr,
+                    "regie serve: %s does not go with --config: set it in the config file "
+                    "(docs/node-config.md)\n",
+                    o->plain_only);
+            return 2;
+        }
+        if (o->role && strcmp(o->role, "dva") != 0 && strcmp(o->role, "pgo") != 0) {
+            fprintf(stderr, "regie serve: --role must be dva or pgo, not '%s'\n", o->role);
+            return 2;
+        }
+        if (!o->tls_cert != !o->tls_key) {
+            fprintf(stderr, "regie serve: --tls-cert and --tls-key go together; see --help\n");
+            return 2;
+        }
+        return 0;
     }
     if (!o->db) {
         fprintf(stderr, "regie serve: --db PATH is required; see --help\n");
@@ -383,6 +432,24 @@ int cli_serve(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc < 0) return 0;
     if (rc) return rc;
+    /* Block the stop signals in every thread; the main thread waits for them with sigwait. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (o.config) {
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        struct serve_node_opts no = {.config = o.config,
+                                     .role = o.role,
+                                     .listen = o.listen,
+                                     .db = o.db,
+                                     .base_url = o.base_url,
+                                     .tls_cert = o.tls_cert,
+                                     .tls_key = o.tls_key,
+                                     .tls_client_ca = o.tls_client_ca};
+        return serve_node(&no);
+    }
     if (!o.tls_cert && !http_host_is_loopback(o.host)) {
         fprintf(stderr,
                 "regie serve: plain HTTP is only allowed on a loopback address (127.0.0.0/8 or "
@@ -408,11 +475,6 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "regie serve: the directory of database %s does not exist\n", o.db);
         return 1;
     }
-    /* Block the stop signals in every thread; the main thread waits for them with sigwait. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     return run(&o);
