@@ -115,6 +115,7 @@ static int open_lists(struct node *n, char *err, size_t err_len)
     struct medmij_lists_config lcfg = {0};
     for (int k = 0; k < MEDMIJ_LIST_KINDS; k++) lcfg.source[k] = c->lists.source[k];
     lcfg.xsd_dir = c->lists.xsd_dir;
+    lcfg.allow_ports = c->lists.allow_ports;
     lcfg.refresh_seconds = c->lists.refresh_s;
     lcfg.ca_file = c->tls.peer_ca;
     lcfg.cache_dir = c->lists_dir;
