@@ -11,7 +11,6 @@
 
 #include "node/node.h"
 #include "oauth/oauth.h"
-#include "util/log.h"
 
 static void dva_free(void *state)
 {
@@ -75,9 +74,7 @@ int node_dva_setup(struct node *n, char *err, size_t err_len)
     if (!s) return -1;
     n->role_state = s;
     n->role_free = dva_free;
-    size_t removed = 0;
-    if (oauth_grants_sweep(s->grants, &removed) == OAUTH_GRANTS_OK && removed)
-        log_info("dva: %zu ended grants swept from %s", removed, oc.db_path);
+    oauth_maybe_sweep(s); /* then hourly, from the token endpoint */
 
     struct http_route buf[8];
     size_t k = oauth_routes(s, buf, sizeof buf / sizeof buf[0]);

@@ -1,6 +1,7 @@
 /* The authorization server's state and the checks the endpoints share (oauth.h). */
 #include "oauth/oauth.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ struct oauth_server *oauth_server_open(const struct oauth_config *cfg, char *err
     s->cfg = *cfg;
     if (!s->cfg.clock.now) s->cfg.clock.now = system_now;
     if (s->cfg.consent_ttl <= 0) s->cfg.consent_ttl = DEFAULT_CONSENT_TTL;
+    atomic_init(&s->next_sweep, 0); /* the first token request sweeps */
     struct oauth_grants_config gc = {
         .code_ttl = cfg->code_ttl, .access_ttl = cfg->access_ttl, .clock = s->cfg.clock};
     s->grants = oauth_grants_open(cfg->db_path, &gc, err, err_len);
@@ -43,6 +45,19 @@ struct oauth_server *oauth_server_open(const struct oauth_config *cfg, char *err
         return NULL;
     }
     return s;
+}
+
+#define SWEEP_INTERVAL 3600
+
+void oauth_maybe_sweep(struct oauth_server *s)
+{
+    int64_t now = oauth_now(s);
+    int64_t due = atomic_load(&s->next_sweep);
+    if (now < due || !atomic_compare_exchange_strong(&s->next_sweep, &due, now + SWEEP_INTERVAL))
+        return;
+    size_t removed = 0;
+    if (oauth_grants_sweep(s->grants, &removed) == OAUTH_GRANTS_OK && removed)
+        log_info("oauth: %zu ended codes, tokens and consents swept", removed);
 }
 
 void oauth_server_close(struct oauth_server *s)

@@ -74,12 +74,18 @@ struct oauth_config {
 struct oauth_server {
     struct oauth_config cfg;
     struct oauth_grants *grants;
+    _Atomic int64_t next_sweep; /* oauth_maybe_sweep: when the grant store is swept next */
 };
 
 /* Opens the grant store at cfg->db_path. NULL with a reason in err. */
 struct oauth_server *oauth_server_open(const struct oauth_config *cfg, char *err, size_t err_len);
 void oauth_server_close(struct oauth_server *s);
 int64_t oauth_now(const struct oauth_server *s);
+
+/* Sweeps the grant store (oauth_grants_sweep) when the last sweep is an hour old; called by the
+ * token endpoint after each answer, so a long-running DVA does not pile up dead tokens. At most one
+ * caller sweeps at a time; the others return at once. */
+void oauth_maybe_sweep(struct oauth_server *s);
 
 /* The back-channel routes, each with .ctx = s and .client_cert = true: POST /oauth/token and
  * POST /oauth/revoke (form body; query parameters are accepted too). Returns how many were written

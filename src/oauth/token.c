@@ -195,6 +195,7 @@ static void token_handler(struct http_request *req, struct http_reply *rep)
              t.consent.client_id, t.consent.id, request_id[0] ? request_id : "-",
              correlation_id[0] ? correlation_id : "-");
     memset(&t, 0, sizeof t);
+    oauth_maybe_sweep(s);
     return;
 done:
     log_client("oauth token: refused %d for %s, request %s, correlation %s", rep->status,
