@@ -520,8 +520,14 @@ void pgo_api_callback(struct http_request *req, struct http_reply *rep)
     }
     c.state = PGO_CONN_CONNECTED;
     log_info("pgo: connection %" PRId64 " connected", c.id);
-    char summary[PGO_RESULT_MAX + 1];
-    int collected = pgo_api_run_collect(api, &c, t.access_token, &ep, summary, sizeof summary);
+    /* A collect service's first collection runs now, so the app shows data at once; a share
+     * service has nothing to fetch. */
+    const struct pgo_service_def *def = pgo_api_service(api, c.service);
+    int collected = 0;
+    if (def && !def->share) {
+        char summary[PGO_RESULT_MAX + 1];
+        collected = pgo_api_run_collect(api, &c, t.access_token, &ep, summary, sizeof summary);
+    }
     pgo_token_free(&t);
     back_to_app(api, rep, c.id, "connected", collected == 0 ? NULL : "collect_incomplete");
 done:
@@ -552,6 +558,11 @@ void pgo_api_collect(struct http_request *req, struct http_reply *rep)
     struct pgo_tokens t = {0};
     if (pgo_api_session(api, req, rep, true, &who) != 0) return;
     if (!own_connection(api, req, rep, &who, &c)) return;
+    const struct pgo_service_def *def = pgo_api_service(api, c.service);
+    if (!def || def->share) {
+        pgo_api_error(rep, 409, "not_collectable", "this data service is not one to collect");
+        return;
+    }
     if (pgo_api_endpoints(api, c.provider, c.service, &ep) != 0) {
         pgo_api_error(rep, 409, "provider_gone", "the provider no longer offers this service");
         return;

@@ -153,6 +153,10 @@ void pgo_api_share(struct http_request *req, struct http_reply *rep)
         pgo_api_error(rep, 500, "internal", "your record is missing");
         goto done;
     }
+    /* The DVA knows the patient from the token: the account's id and the links to the copies of
+     * other providers are none of its business. */
+    json_object_object_del(patient, "identifier");
+    json_object_object_del(patient, "link");
     if (pgo_api_access_token(api, &c, &ep, &t, rep) != 0) goto done;
 
     struct pgo_call_opts call = api->cfg.call;
