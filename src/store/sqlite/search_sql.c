@@ -369,7 +369,12 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
         if (compartment) compartment_check(b, type, compartment, a);
     } else if (compartment) {
         sq_emitf(b, "FROM resource_version %s WHERE %s.seq IN (", a, a);
+        size_t from = b->sql.len;
         compartment_set(b, type, compartment);
+        if (n == 0) {
+            b->cset_from = from;
+            b->cset_to = b->sql.len;
+        }
         sq_emit(b, ")");
     } else {
         /* The type's versions in seq order, keeping the current, not deleted ones. */

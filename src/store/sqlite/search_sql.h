@@ -44,6 +44,10 @@ struct sq_build {
     int alias;        /* next table alias number, so nested subqueries never clash */
     int64_t now_us;   /* for the ap prefix on dates */
     bool failed;      /* a cap was hit or a clause was malformed */
+    /* When the WHERE is a compartment and nothing else, the span of its "SELECT seq ..." set in
+     * sql (seqs of current, not deleted resources, once each), so the count can count the set
+     * without a resource_version lookup per member; else both 0. */
+    size_t cset_from, cset_to;
 };
 
 /* What a clause is checked against: SQL expressions naming the candidate resource's current

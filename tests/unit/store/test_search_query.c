@@ -168,6 +168,45 @@ static void compartment(void **state)
     assert_string_equal(run_q(s, &q, NULL, NULL), "-");
 }
 
+/* The total of a compartment alone (counted from the compartment's set, not the versions): each
+ * current, not deleted resource once, whatever its number of versions, and agreeing with the
+ * pages. */
+static void compartment_total(void **state)
+{
+    struct store *s = S(state);
+    struct store_search_q q = {.compartment = "p1", .count = 10, .want_total = true};
+    int64_t total = -1;
+    bool more = true;
+    assert_string_equal(run_q(s, &q, &total, &more), "p1,o1,o2");
+    assert_int_equal(total, 3);
+    assert_false(more);
+    q.type = "Observation";
+    assert_string_equal(run_q(s, &q, &total, NULL), "o1,o2");
+    assert_int_equal(total, 2);
+    /* a second version of o1, o2 deleted, o3 moved from p2 into p1 */
+    assert_int_equal(put_ix(s, "Observation", "o1", 2, "{\"id\":\"o1\"}", "p1", NULL, 0), STORE_OK);
+    assert_int_equal(put_ix(s, "Observation", "o2", 2, NULL, "p1", NULL, 0), STORE_OK);
+    assert_int_equal(put_ix(s, "Observation", "o3", 2, "{\"id\":\"o3\"}", "p1", NULL, 0), STORE_OK);
+    assert_string_equal(run_q(s, &q, &total, NULL), "o1,o3");
+    assert_int_equal(total, 2);
+    q.type = NULL;
+    q.count = 1;
+    assert_string_equal(run_q(s, &q, &total, &more), "p1");
+    assert_int_equal(total, 3);
+    assert_true(more);
+    /* the total alone (count 0), and a compartment with nothing in it */
+    q.count = 0;
+    assert_string_equal(run_q(s, &q, &total, NULL), "-");
+    assert_int_equal(total, 3);
+    q.compartment = "p2";
+    q.count = 10;
+    assert_string_equal(run_q(s, &q, &total, NULL), "p2,o4");
+    assert_int_equal(total, 2);
+    q.compartment = "nobody";
+    assert_string_equal(run_q(s, &q, &total, NULL), "-");
+    assert_int_equal(total, 0);
+}
+
 static int64_t seq_of(struct store *s, const char *type, const char *id)
 {
     struct store_row row;
@@ -284,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(paging_and_total, data_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(lastn, data_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(compartment, data_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(compartment_total, data_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(includes, data_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(versions, data_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(callback_stops, data_setup, fixture_teardown),
