@@ -18,6 +18,8 @@
 #   BENCH_CONNS             connections for the throughput run (64)   BENCH_WRK_THREADS (2)
 #   BENCH_SEARCH_RELOAD=1   drop the prepared databases and load them again
 #   BENCH_SEARCH_STEP       copies per import step (8): an interrupted load goes on from its last step
+#   BENCH_IMPORT_BATCH      regie import --batch: resources per commit (8000; regie's default is 1000)
+#   BENCH_IMPORT_CACHE_MIB  regie import --cache-mib: the writer's page cache (1024; default 8)
 #   BENCH_SEARCH_LOAD_BUDGET  seconds of loading per run (unlimited): no new step starts after it,
 #                           and a scale is measured with the copies loaded so far (the table says so)
 #   BENCH_SEARCH_LOAD=0     load nothing: measure the prepared databases as they are
@@ -38,6 +40,10 @@ CONNS=${BENCH_CONNS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 RELOAD=${BENCH_SEARCH_RELOAD:-0}
 STEP=${BENCH_SEARCH_STEP:-8}
+# Loading many copies into a big database is bound by 8 KiB page reads and writes: fewer, bigger
+# commits and a cache that holds the hot index pages loaded ~1.4x faster than the defaults.
+IMPORT_BATCH=${BENCH_IMPORT_BATCH:-8000}
+IMPORT_CACHE_MIB=${BENCH_IMPORT_CACHE_MIB:-1024}
 LOAD_BUDGET=${BENCH_SEARCH_LOAD_BUDGET:-0}
 LOAD=${BENCH_SEARCH_LOAD:-1}
 LOAD_ONLY=${BENCH_SEARCH_LOAD_ONLY:-0}
@@ -110,7 +116,8 @@ load_scale() {
     t0=$(now)
     set +e
     node "$BENCH/clone.mjs" ndjson --first "$LOADED" --copies "$n" "${shared[@]+"${shared[@]}"}" |
-      /usr/bin/time -f '%M %U %S' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync - \
+      /usr/bin/time -f '%M %U %S' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync \
+        --batch "$IMPORT_BATCH" --cache-mib "$IMPORT_CACHE_MIB" - \
         >"$dir/import.out" 2>"$dir/import.err"
     rc=("${PIPESTATUS[@]}")
     set -e
