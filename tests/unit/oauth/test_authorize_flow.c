@@ -470,6 +470,93 @@ static void test_untrusted_shown_others_redirected(void **state)
     resp_free(&r);
 }
 
+static void test_live_session_goes_to_consent(void **state)
+{
+    (void)state;
+    struct browser b;
+    start(&b);
+    login_ok(&b, "jan", fx.secret);
+    /* The same browser starts another authorization (a same-site navigation sends the cookie). */
+    char cookie[128];
+    snprintf(cookie, sizeof cookie, SESSION_COOKIE_NAME "=%s", b.session_cookie);
+    struct resp r = request("GET", AUTHZ_QUERY, cookie, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "Wilt u dat"));
+    assert_null(strstr(r.body.data, "name=\"password\""));
+    assert_true(field(&r, "req", b.req, sizeof b.req));
+    assert_true(field(&r, "csrf", b.csrf, sizeof b.csrf));
+    resp_free(&r);
+    r = consent(&b, "allow", NULL);
+    assert_int_equal(r.status, 302);
+    resp_free(&r);
+}
+
+/* Runs a whole flow with stderr caught: the log names the client and the request ids, never the
+ * BSN, the password, the TOTP code, the session id or the authorization code. */
+static void test_nothing_secret_logged(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/stderr.log", fx.dir);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    FILE *f = fopen(path, "w+");
+    assert_non_null(f);
+    dup2(fileno(f), STDERR_FILENO);
+
+    struct browser b;
+    start(&b);
+    struct resp r = login(&b, "jan", "wrong password here", "123456");
+    resp_free(&r);
+    fx.now += 120;
+    fx.now += 31;
+    char totp[7];
+    fx_totp(&fx, fx.secret, totp);
+    r = login(&b, "jan", FX_PASSWORD, totp);
+    assert_int_equal(r.status, 200);
+    assert_true(set_cookie(&r, SESSION_COOKIE_NAME, b.session_cookie, sizeof b.session_cookie));
+    assert_true(field(&r, "req", b.req, sizeof b.req));
+    assert_true(field(&r, "csrf", b.csrf, sizeof b.csrf));
+    resp_free(&r);
+    char session[64];
+    memcpy(session, b.session_cookie, sizeof session);
+    assert_int_equal(strlen(session), SESSION_TOKEN_LEN - 1);
+    r = consent(&b, "allow", NULL);
+    char loc[1024];
+    assert_true(header(&r, "Location", loc, sizeof loc));
+    resp_free(&r);
+    fx.now += 31;
+    fx_totp(&fx, fx.secret_norecord, totp);
+    start(&b);
+    r = login(&b, "piet", FX_PASSWORD, totp);
+    assert_int_equal(r.status, 404);
+    resp_free(&r);
+
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)len + 1);
+    assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    const char *code = strstr(loc, "code=") + 5;
+    char code_only[OAUTH_TOKEN_LEN];
+    snprintf(code_only, sizeof code_only, "%.*s", (int)strcspn(code, "&"), code);
+    assert_int_equal(strlen(code_only), OAUTH_TOKEN_LEN - 1);
+    assert_non_null(strstr(text, "authorize: request of client " FX_CLIENT));
+    assert_non_null(strstr(text, "corr-1"));
+    assert_null(strstr(text, FX_BSN));
+    assert_null(strstr(text, FX_BSN_NO_RECORD));
+    assert_null(strstr(text, FX_PASSWORD));
+    assert_null(strstr(text, "wrong password here"));
+    assert_null(strstr(text, totp));
+    assert_null(strstr(text, session));
+    assert_null(strstr(text, code_only));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +567,8 @@ int main(void)
         cmocka_unit_test(test_no_record_and_not_a_patient),
         cmocka_unit_test(test_tampered_or_missing_pending),
         cmocka_unit_test(test_untrusted_shown_others_redirected),
+        cmocka_unit_test(test_live_session_goes_to_consent),
+        cmocka_unit_test(test_nothing_secret_logged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
