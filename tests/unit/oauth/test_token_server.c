@@ -42,6 +42,7 @@ static int64_t now = 1800000000;
 static struct medmij_lists *lists;
 static struct oauth_server *oauth;
 static struct http_server *srv;
+static struct audit_log *audit;
 static struct http_route routes[8];
 /* The JSON of the latest response (freed by the next request and at teardown). */
 static json_object *last_json;
@@ -149,9 +150,17 @@ static int setup(void **state)
         read_into("server.key", pem_key, sizeof pem_key) ||
         read_into("ca/ca.crt", pem_ca, sizeof pem_ca) || open_lists())
         return -1;
+    char log[PATH_MAX];
+    pathf(log, "audit.log");
+    audit = audit_open(log, NULL, err, sizeof err);
+    if (!audit) {
+        fprintf(stderr, "audit: %s\n", err);
+        return -1;
+    }
     struct oauth_config oc = {.provider_name = "huisartsdelinde@medmij",
                               .clock = {.now = fake_now},
                               .lists = lists,
+                              .audit = audit,
                               .nservices = 2};
     char db[PATH_MAX];
     pathf(db, "oauth.db");
@@ -190,6 +199,7 @@ static int teardown(void **state)
     http_server_stop(srv);
     if (last_json) json_object_put(last_json);
     oauth_server_close(oauth);
+    audit_close(audit);
     medmij_lists_free(lists);
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
@@ -308,6 +318,26 @@ static bool has_header(const struct resp *r, const char *line)
     return strcasestr(r->text, line) != NULL;
 }
 
+struct audit_seen {
+    const char *token;
+    int consent;        /* "consent" records seen */
+    bool token_in_line; /* the token's text appears in a line: must not */
+};
+
+static int audit_seen_cb(const struct audit_line *l, void *ctx)
+{
+    struct audit_seen *s = ctx;
+    if (!strcmp(l->e.action, "consent")) {
+        s->consent++;
+        assert_string_equal(l->e.client, CLIENT);
+        assert_string_equal(l->e.what, "token authorization_code");
+        assert_string_equal(l->e.request, REQ_ID);
+        assert_int_equal(strncmp(l->e.token, "sha256:", 7), 0);
+    }
+    if (strstr(l->text, s->token)) s->token_in_line = true;
+    return 0;
+}
+
 /* A consent for patient-a and a code for it. */
 static void new_code(const char *scope, const char *svc, char code[OAUTH_TOKEN_LEN])
 {
@@ -354,6 +384,12 @@ static void test_code_exchange_and_bearer(void **state)
     assert_int_equal(strlen(access), 43);
     assert_int_equal(strlen(refresh), 43);
     resp_free(&r);
+
+    /* The issue is on record, by reference: the token itself is not in the log. */
+    struct audit_seen seen = {.token = access};
+    assert_true(audit_read_patient(audit, "patient-a", audit_seen_cb, &seen) >= 1);
+    assert_int_equal(seen.consent, 1);
+    assert_false(seen.token_in_line);
 
     /* The token reads the FHIR route as patient-a with service 48's types. */
     get_fhir("pgo", access, &r);
