@@ -10,9 +10,11 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http/http.h"
@@ -664,6 +666,145 @@ static void share_batch(void **state)
     json_object_put(empty);
 }
 
+/* ---- the 28 BgZ searches over Dutch data ----
+ * The DVA gets the 271 zib2020 nl-core examples and one Synthea patient; the PGO runs data
+ * service 48's searches from etc/services.conf (the shipped catalogue) over mutual TLS. Without a
+ * token the DVA answers for every patient, so this is the whole example set through the BgZ lens:
+ * every search must succeed, and the wall time is printed (docs/pgo.md, Costs). */
+
+static const char *shared_dir(void)
+{
+    const char *env = getenv("REGIE_SHARED");
+    return env && *env ? env : "../shared";
+}
+
+static size_t load_zib_examples(struct fx *f, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t loaded = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".json") != 0) continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *text = read_text(path);
+        enum jsonx_err je;
+        json_object *v = jsonx_parse(text, strlen(text), 128, &je, NULL, 0);
+        free(text);
+        struct rg_fail rf = {0};
+        if (v && rest_put_resource(f->dva, v, &rf) == RG_OK) loaded++;
+        json_object_put(v);
+    }
+    closedir(d);
+    return loaded;
+}
+
+/* A bzip2'd Bundle through bzcat (the test links no bzip2). */
+static bool load_bundle_bz2(struct fx *f, const char *path)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "bzcat '%s'", path);
+    FILE *p = popen(cmd, "r");
+    if (!p) return false;
+    struct buf b;
+    buf_init(&b, 256u << 20);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) buf_append(&b, chunk, n);
+    bool ok = pclose(p) == 0 && !b.overflowed;
+    json_object *resp = NULL;
+    struct rg_fail rf = {0};
+    ok = ok && rest_process_bundle_text(f->dva, b.data, b.len, &resp, &rf) == RG_OK;
+    json_object_put(resp);
+    buf_free(&b);
+    return ok;
+}
+
+/* The search lines of one [service ID] section of the catalogue. */
+static size_t service_searches(const char *path, const char *id, char **out, size_t max)
+{
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[4096], want[64];
+    snprintf(want, sizeof want, "[service %s]", id);
+    bool in = false;
+    size_t n = 0;
+    while (fgets(line, sizeof line, fp) && n < max) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '[') in = !strcmp(line, want);
+        if (!in || strncmp(line, "search", 6) != 0) continue;
+        const char *v = strchr(line, '=');
+        if (!v) continue;
+        for (v++; *v == ' '; v++) {
+        }
+        out[n++] = strdup(v);
+    }
+    fclose(fp);
+    return n;
+}
+
+static double ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void bgz_collect(void **state)
+{
+    struct fx *f = *state;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/data/zib2020/examples", shared_dir());
+    size_t zib = load_zib_examples(f, dir);
+    if (zib == 0) {
+        fprintf(stderr, "bgz_collect: no zib2020 examples in %s, skipped\n", dir);
+        skip();
+    }
+    char path[1024];
+    const char *synthea[] = {"0-hospitalInformation1625911868739.json.bz2",
+                             "0-practitionerInformation1625911868739.json.bz2",
+                             "057aa36e-b892-9964-75b9-ffb46b097e34.json.bz2"};
+    bool with_synthea = true;
+    for (size_t i = 0; i < 3 && with_synthea; i++) {
+        snprintf(path, sizeof path, "%s/data/synthea/%s", shared_dir(), synthea[i]);
+        with_synthea = load_bundle_bz2(f, path);
+    }
+    char *searches[64];
+    size_t n = service_searches("etc/services.conf", "48", searches, 64);
+    assert_int_equal(n, 28);
+
+    struct pgo_collect_params p = params(f, f->fhir);
+    p.searches = (const char *const *)searches;
+    p.nsearches = n;
+    struct pgo_collect_result r;
+    struct pgo_fail fl;
+    for (int round = 1; round <= 2; round++) {
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int rc = pgo_collect(&p, &r, &fl);
+        double ms = ms_since(&t0);
+        for (size_t i = 0; i < r.nsearches; i++)
+            if (!r.searches[i].ok)
+                fprintf(stderr, "  %s: %s\n", r.searches[i].search, r.searches[i].error);
+        assert_int_equal(rc, 0);
+        assert_int_equal(r.failures, 0);
+        assert_true(r.stored > 100);
+        size_t pages = 0;
+        for (size_t i = 0; i < r.nsearches; i++) pages += r.searches[i].pages;
+        fprintf(stderr,
+                "bgz_collect round %d (%s): %zu zib examples%s in the DVA; 28 searches, %zu pages, "
+                "%zu resources stored in %.0f ms\n",
+                round, f->tls ? "mutual TLS" : "plain", zib,
+                with_synthea ? " + 1 Synthea patient" : "", pages, r.stored, ms);
+        pgo_collect_result_free(&r);
+    }
+    struct census c = census(f->vault_store);
+    assert_int_equal(c.provenance, 2);
+    for (size_t i = 0; i < n; i++) free(searches[i]);
+}
+
 /* TLS only: what the back channel refuses. */
 static void tls_refusals(void **state)
 {
@@ -736,6 +877,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(token_round_trip, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(share_batch, setup_tls, teardown),
         cmocka_unit_test_setup_teardown(tls_refusals, setup_tls, teardown),
+        cmocka_unit_test_setup_teardown(bgz_collect, setup_tls, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
