@@ -59,6 +59,7 @@ static int open_api(struct node *n, struct pgo_role *r, char *err, size_t err_le
         .conns = r->conns,
         .vault = n->rest,
         .store = n->store,
+        .audit = n->audit,
         .client_id = c->name,
         .public_url = c->public_url,
         .redirect_path = c->pgo.redirect_path,

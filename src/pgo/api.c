@@ -139,6 +139,7 @@ void pgo_api_login(struct http_request *req, struct http_reply *rep)
     http_reply_header(rep, "Set-Cookie", set_cookie);
     OPENSSL_cleanse(token, sizeof token);
     OPENSSL_cleanse(set_cookie, sizeof set_cookie);
+    pgo_api_audit(api, acct.subject, "login", "Patient", 200, "patient-access", NULL, NULL);
     log_info("pgo: login of account %lld", (long long)acct.id);
 }
 
@@ -148,6 +149,7 @@ void pgo_api_logout(struct http_request *req, struct http_reply *rep)
     struct pgo_who who;
     if (pgo_api_session(api, req, rep, true, &who) != 0) return;
     accounts_session_end(api->cfg.accounts, who.session);
+    pgo_api_audit(api, who.account.subject, "logout", "Patient", 200, "patient-access", NULL, NULL);
     char clear[256];
     session_cookie_clear(clear, sizeof clear);
     json_object *o = json_object_new_object();
@@ -168,6 +170,24 @@ void pgo_api_me(struct http_request *req, struct http_reply *rep)
     pgo_api_json(rep, 200, o);
     json_object_put(o);
     OPENSSL_cleanse(&who, sizeof who);
+}
+
+/* ---- the audit log ---- */
+
+void pgo_api_audit(struct pgo_api *api, const char *subject, const char *action, const char *what,
+                   int outcome, const char *purpose, const char *client, const char *request)
+{
+    if (!api->cfg.audit) return;
+    struct audit_entry e = {.actor = subject,
+                            .client = client ? client : api->client_id,
+                            .patient = subject,
+                            .action = action,
+                            .what = what,
+                            .outcome = outcome,
+                            .purpose = purpose,
+                            .request = request};
+    enum audit_err rc = audit_record(api->cfg.audit, &e);
+    if (rc != AUDIT_OK) log_bug("pgo: the audit log refused a %s entry (%d)", action, (int)rc);
 }
 
 /* ---- the catalogue ---- */
@@ -352,6 +372,16 @@ size_t pgo_api_routes(struct pgo_api *api, struct http_route *out, size_t cap)
          .pattern = "/api/shares",
          .handler = pgo_api_shares,
          .name = "pgo-shares"},
+        {.method = "GET",
+         .pattern = "/api/records",
+         .handler = pgo_api_records,
+         .name = "pgo-records"},
+        {.method = "POST",
+         .pattern = "/api/measurements",
+         .handler = pgo_api_measurement,
+         .body = HTTP_BODY_JSON,
+         .body_limit = 64 * 1024,
+         .name = "pgo-measurement"},
         {.method = "GET",
          .pattern = api->redirect_path,
          .handler = pgo_api_callback,

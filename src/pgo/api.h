@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "audit/audit.h"
 #include "auth/accounts.h"
 #include "auth/idp.h"
 #include "http/http.h"
@@ -40,6 +41,7 @@ struct pgo_api_config {
     struct pgo_conn_store *conns;
     struct rest_ctx *vault;    /* writes into the PGO's FHIR store */
     struct store *store;       /* reads from it */
+    struct audit_log *audit;   /* every access to patient data is recorded here; NULL: none */
     const char *client_id;     /* the PGO's host name (OCL Hostname) */
     const char *public_url;    /* "https://pgo.regie.test:8443", no trailing '/' */
     const char *redirect_path; /* NULL: "/connect/callback" */
@@ -60,7 +62,7 @@ struct pgo_api;
 struct pgo_api *pgo_api_new(const struct pgo_api_config *cfg, char *err, size_t err_len);
 void pgo_api_free(struct pgo_api *api);
 
-#define PGO_API_ROUTES 12
+#define PGO_API_ROUTES 16
 
 /* Writes the API's routes (each with .ctx = api) into out (room for PGO_API_ROUTES); returns
  * how many. The routes point into api: keep it alive while a server uses them. */

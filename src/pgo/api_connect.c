@@ -258,6 +258,10 @@ void pgo_api_connect(struct http_request *req, struct http_reply *rep)
     json_object_object_add(o, "authorize_url", json_object_new_string(url));
     pgo_api_json(rep, 201, o);
     json_object_put(o);
+    char what[48];
+    snprintf(what, sizeof what, "Connection/%" PRId64, id);
+    pgo_api_audit(api, who.account.subject, "consent", what, 201, "medmij-connect", provider,
+                  correlation);
     log_info("pgo: connection %" PRId64 " to %s service %s: authorization started", id, provider,
              service);
 done:
@@ -355,6 +359,10 @@ int pgo_api_run_collect(struct pgo_api *api, const struct pgo_connection *c, con
         snprintf(summary, summary_len, "%zu resources; %zu of %zu searches failed: %.160s",
                  r.stored, r.failures, r.searches_run, f.message);
     pgo_conn_collected(api->cfg.conns, c->id, now_s(api), summary);
+    char what[48];
+    snprintf(what, sizeof what, "Connection/%" PRId64, c->id);
+    pgo_api_audit(api, c->account, "import", what, rc == 0 ? 200 : 502, "medmij-collect",
+                  c->provider, call.correlation_id);
     if (r.patient_id[0] && pgo_vault_link_patient(api, c->account, r.patient_id) != 0)
         log_warn("pgo: connection %" PRId64 ": the Patient copy could not be linked", c->id);
     log_info("pgo: connection %" PRId64 " collected: %s", c->id, summary);
@@ -506,6 +514,8 @@ void pgo_api_callback(struct http_request *req, struct http_reply *rep)
     if (pgo_token_request(&call, ep.token, api->client_id, code, p.redirect_uri, p.verifier, &t,
                           &f) != 0) {
         log_warn("pgo: connection %" PRId64 ": token request failed: %s", c.id, f.message);
+        pgo_api_audit(api, c.account, "consent", "Connection", 502, "medmij-connect", c.provider,
+                      p.correlation_id);
         char why[48];
         error_code(f.kind == PGO_FAIL_OAUTH ? f.oauth_error : "token_failed", why, sizeof why);
         back_to_app(api, rep, c.id, "error", why);
@@ -519,6 +529,10 @@ void pgo_api_callback(struct http_request *req, struct http_reply *rep)
         goto done;
     }
     c.state = PGO_CONN_CONNECTED;
+    char what[48];
+    snprintf(what, sizeof what, "Connection/%" PRId64, c.id);
+    pgo_api_audit(api, c.account, "consent", what, 200, "medmij-connect", c.provider,
+                  p.correlation_id);
     log_info("pgo: connection %" PRId64 " connected", c.id);
     /* A collect service's first collection runs now, so the app shows data at once; a share
      * service has nothing to fetch. */
@@ -617,6 +631,10 @@ void pgo_api_disconnect(struct http_request *req, struct http_reply *rep)
         pgo_api_error(rep, 500, "internal", "the connection could not be changed");
         return;
     }
+    char what[48];
+    snprintf(what, sizeof what, "Connection/%" PRId64, c.id);
+    pgo_api_audit(api, who.account.subject, "consent", what, 200, "medmij-revoke", c.provider,
+                  NULL);
     log_info("pgo: connection %" PRId64 " revoked (at the provider: %s)", c.id,
              at_provider ? "yes" : "no");
     json_object *o = json_object_new_object();

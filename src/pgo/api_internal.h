@@ -31,6 +31,12 @@ void pgo_api_json(struct http_reply *rep, int status, json_object *v);
 void pgo_api_error(struct http_reply *rep, int status, const char *error, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Records an access in the audit log (when there is one): actor and patient are the account's
+ * subject; client the provider (or NULL); what "Type/id" or "Type?names". A refused entry is our
+ * bug and logged. */
+void pgo_api_audit(struct pgo_api *api, const char *subject, const char *action, const char *what,
+                   int outcome, const char *purpose, const char *client, const char *request);
+
 /* The catalogue entry of a service id, or NULL. */
 const struct pgo_service_def *pgo_api_service(const struct pgo_api *api, const char *id);
 /* The display name of a service: the GNL's, else the catalogue's, else NULL. */
@@ -60,6 +66,8 @@ void pgo_api_collect(struct http_request *req, struct http_reply *rep);
 void pgo_api_disconnect(struct http_request *req, struct http_reply *rep);
 void pgo_api_share(struct http_request *req, struct http_reply *rep);
 void pgo_api_shares(struct http_request *req, struct http_reply *rep);
+void pgo_api_records(struct http_request *req, struct http_reply *rep);
+void pgo_api_measurement(struct http_request *req, struct http_reply *rep);
 
 /* Back-channel helpers (api_connect.c). */
 struct pgo_endpoints {

@@ -190,6 +190,10 @@ void pgo_api_share(struct http_request *req, struct http_reply *rep)
                       rc == 0 ? r.ok : 0, result, accounts_now(api->cfg.accounts),
                       &share_id) != PGO_CONN_OK)
         log_bug("pgo: a share of connection %" PRId64 " could not be recorded", c.id);
+    char audited[48];
+    snprintf(audited, sizeof audited, "Connection/%" PRId64, c.id);
+    pgo_api_audit(api, subject, "export", audited, rc == 0 ? 200 : 502, "medmij-share", c.provider,
+                  call.correlation_id);
     log_info("pgo: connection %" PRId64 " share %" PRId64 ": %s", c.id, share_id, result);
 
     json_object *o = json_object_new_object();

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "auth/accounts.h"
 #include "auth/base32.h"
 #include "auth/idp.h"
@@ -51,6 +52,8 @@ struct fx {
     struct accounts *accounts;
     struct idp *idp;
     struct medmij_lists *lists;
+    struct audit_log *audit;
+    char audit_path[128];
     struct pgo_conn_store *conns;
     struct pgo_api *api;
     struct http_route routes[PGO_API_ROUTES];
@@ -253,6 +256,8 @@ static inline int fx_open(struct fx *f, const char *zal, const char *gnl,
         fprintf(stderr, "lists: %s\n", err);
         return -1;
     }
+    snprintf(f->audit_path, sizeof f->audit_path, "%s/audit.log", f->dir);
+    if (!(f->audit = audit_open(f->audit_path, NULL, err, sizeof err))) return -1;
     snprintf(path, sizeof path, "%s/pgo.db", f->dir);
     snprintf(key, sizeof key, "%s/pgo.key", f->dir);
     if (!(f->conns = pgo_conn_open(path, key, err, sizeof err))) return -1;
@@ -262,6 +267,7 @@ static inline int fx_open(struct fx *f, const char *zal, const char *gnl,
                                 .conns = f->conns,
                                 .vault = f->rest,
                                 .store = f->store,
+                                .audit = f->audit,
                                 .client_id = FX_CLIENT,
                                 .public_url = FX_PUBLIC "/",
                                 .services = fx_services,
@@ -284,6 +290,7 @@ static inline void fx_close(struct fx *f)
     if (f->srv) http_server_stop(f->srv);
     pgo_api_free(f->api);
     pgo_conn_close(f->conns);
+    if (f->audit) audit_close(f->audit);
     medmij_lists_free(f->lists);
     idp_free(f->idp);
     accounts_close(f->accounts);

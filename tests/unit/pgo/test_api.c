@@ -82,6 +82,19 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Whether a resource carries the vault-owner tag of subject. */
+static bool pgo_vault_owned_for_test(json_object *res, const char *subject)
+{
+    json_object *tags = jsonx_get(jsonx_get(res, "meta"), "tag");
+    for (size_t i = 0; tags && i < json_object_array_length(tags); i++) {
+        json_object *t = json_object_array_get_idx(tags, i);
+        if (!strcmp(jsonx_get_str(t, "system"), PGO_VAULT_TAG_SYSTEM) &&
+            !strcmp(jsonx_get_str(t, "code"), subject))
+            return true;
+    }
+    return false;
+}
+
 static const char *error_of(const struct fx_resp *r)
 {
     return jsonx_get_str(r->json, "error");
@@ -516,6 +529,97 @@ static void errors_never_leak_secrets(void **state)
     fx_resp_free(&r);
 }
 
+static const char weight[] =
+    "{\"resourceType\":\"Observation\",\"id\":\"chosen-by-app\",\"status\":\"final\","
+    "\"meta\":{\"profile\":[\"http://nictiz.nl/fhir/StructureDefinition/nl-core-BodyWeight\"],"
+    "\"tag\":[{\"system\":\"urn:regie:pgo:vault-owner\",\"code\":\"someone-else\"}]},"
+    "\"category\":[{\"coding\":[{\"system\":"
+    "\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":\"vital-signs\"}]}],"
+    "\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},"
+    "\"subject\":{\"reference\":\"Patient/someone-else\"},"
+    "\"effectiveDateTime\":\"2026-03-01T10:00:00Z\",\"valueQuantity\":{\"value\":72.5,"
+    "\"unit\":\"kg\",\"system\":\"http://unitsofmeasure.org\",\"code\":\"kg\"}}";
+
+static void measurements_are_stored_as_the_patients_own(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_login(f, &f->alice), 200);
+    assert_int_equal(fx_login(f, &f->bob), 200);
+    struct fx_resp r;
+    fx_call(f, &f->alice, false, "POST", "/api/measurements", weight, &r);
+    assert_int_equal(r.status, 403);
+    fx_resp_free(&r);
+    fx_call(f, &f->alice, true, "POST", "/api/measurements", weight, &r);
+    assert_int_equal(r.status, 201);
+    const char *id = jsonx_get_str(r.json, "id");
+    assert_non_null(id);
+    assert_int_equal(strlen(id), 36); /* the server's id, not the app's */
+    char subject_ref[80];
+    snprintf(subject_ref, sizeof subject_ref, "Patient/%s", f->alice.subject);
+    json_object *stored = jsonx_get(r.json, "resource");
+    assert_string_equal(jsonx_get_str(jsonx_get(stored, "subject"), "reference"), subject_ref);
+    assert_true(pgo_vault_owned_for_test(stored, f->alice.subject));
+    assert_false(pgo_vault_owned_for_test(stored, "someone-else"));
+    assert_non_null(strstr(r.body, "nl-core-BodyWeight")); /* the profile is kept */
+    fx_resp_free(&r);
+
+    fx_call(f, &f->alice, false, "GET", "/api/records?type=Observation", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 1);
+    fx_resp_free(&r);
+    fx_call(f, &f->alice, false, "GET", "/api/records?type=Patient", NULL, &r);
+    assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 1);
+    fx_resp_free(&r);
+    /* Bob sees nothing of Alice's. */
+    fx_call(f, &f->bob, false, "GET", "/api/records?type=Observation", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 0);
+    fx_resp_free(&r);
+    /* Refused: no type, a type that is no name, not an Observation, an invalid Observation. */
+    static const char *const bad_targets[] = {"/api/records", "/api/records?type=x%27or",
+                                              "/api/records?type=Observation%2FPatient"};
+    for (size_t i = 0; i < sizeof bad_targets / sizeof bad_targets[0]; i++) {
+        fx_call(f, &f->alice, false, "GET", bad_targets[i], NULL, &r);
+        assert_int_equal(r.status, 400);
+        fx_resp_free(&r);
+    }
+    fx_call(f, &f->alice, true, "POST", "/api/measurements", "{\"resourceType\":\"Patient\"}", &r);
+    assert_int_equal(r.status, 400);
+    fx_resp_free(&r);
+    fx_call(f, &f->alice, true, "POST", "/api/measurements",
+            "{\"resourceType\":\"Observation\",\"valueQuantity\":\"heavy\"}", &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(error_of(&r), "invalid_resource");
+    fx_resp_free(&r);
+}
+
+static void accesses_are_audited(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_login(f, &f->alice), 200);
+    char st[64];
+    connect_to(f, &f->alice, "48", st, sizeof st);
+    struct fx_resp r;
+    fx_call(f, &f->alice, false, "GET", "/api/records?type=Condition", NULL, &r);
+    fx_resp_free(&r);
+    FILE *fp = fopen(f->audit_path, "r");
+    assert_non_null(fp);
+    char line[4096];
+    int login = 0, consent = 0, search = 0;
+    while (fgets(line, sizeof line, fp)) {
+        assert_null(strstr(line, FX_PASSWORD));
+        assert_null(strstr(line, st));
+        if (!strstr(line, f->alice.subject)) continue;
+        login += strstr(line, "\"login\"") != NULL;
+        consent += strstr(line, "medmij-connect") != NULL;
+        search += strstr(line, "Condition?_tag") != NULL;
+    }
+    fclose(fp);
+    assert_int_equal(login, 1);
+    assert_int_equal(consent, 1);
+    assert_int_equal(search, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +633,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(logout_ends_the_session, setup, teardown),
         cmocka_unit_test_setup_teardown(errors_never_leak_secrets, setup, teardown),
+        cmocka_unit_test_setup_teardown(measurements_are_stored_as_the_patients_own, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(accesses_are_audited, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,160 @@
+/* The API's vault routes: GET /api/records (the patient's own data of one type: collected from
+ * providers and entered by themselves, found by the vault-owner tag) and POST /api/measurements
+ * (a measurement the patient enters, stored as theirs in their own compartment). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json/jsonx.h"
+#include "pgo/api_internal.h"
+#include "util/log.h"
+
+#define RECORDS_DEFAULT 50
+#define RECORDS_MAX     500
+
+static bool type_name(const char *s)
+{
+    if (!s || !(s[0] >= 'A' && s[0] <= 'Z')) return false;
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z'))) return false;
+    return n < STORE_TYPE_MAX;
+}
+
+static size_t number(const char *s, size_t dflt, size_t max)
+{
+    if (!s || !*s || strlen(s) > 9) return dflt;
+    size_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return dflt;
+        v = v * 10 + (size_t)(*s - '0');
+    }
+    return v > max ? max : v;
+}
+
+static int add_record(void *ctx, const struct store_row *row)
+{
+    enum jsonx_err je;
+    json_object *v = jsonx_parse(row->json, row->json_len, 128, &je, NULL, 0);
+    if (v) json_object_array_add(ctx, v);
+    return 0;
+}
+
+void pgo_api_records(struct http_request *req, struct http_reply *rep)
+{
+    struct pgo_api *api = req->app;
+    struct pgo_who who;
+    if (pgo_api_session(api, req, rep, false, &who) != 0) return;
+    const char *type = http_param(req, "type");
+    if (!type_name(type)) {
+        pgo_api_error(rep, 400, "invalid_request", "type must name a resource type");
+        return;
+    }
+    /* Everything of this account carries its tag: what collect stored and what it entered. */
+    struct store_value tag = {.system = PGO_VAULT_TAG_SYSTEM, .code = who.account.subject};
+    struct store_clause owned = {.kind = STORE_Q_IX,
+                                 .ix_kind = STORE_IX_TOKEN,
+                                 .param = "_tag",
+                                 .values = &tag,
+                                 .nvalues = 1};
+    struct store_search_q q = {.type = type,
+                               .clauses = &owned,
+                               .nclauses = 1,
+                               .sort = {{.param = "_lastUpdated", .desc = true}},
+                               .nsort = 1,
+                               .count =
+                                   number(http_param(req, "count"), RECORDS_DEFAULT, RECORDS_MAX),
+                               .offset = number(http_param(req, "offset"), 0, 1000000),
+                               .want_total = true};
+    json_object *arr = json_object_new_array();
+    int64_t total = 0;
+    bool more = false;
+    enum store_rc rc =
+        api->cfg.store->ops->search(api->cfg.store, &q, add_record, arr, &total, &more);
+    char what[96];
+    snprintf(what, sizeof what, "%s?_tag", type);
+    pgo_api_audit(api, who.account.subject, "search", what, rc == STORE_OK ? 200 : 500,
+                  "patient-access", NULL, NULL);
+    if (rc != STORE_OK) {
+        json_object_put(arr);
+        pgo_api_error(rep, 500, "internal", "your records could not be read");
+        return;
+    }
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "total", json_object_new_int64(total));
+    json_object_object_add(o, "more", json_object_new_boolean(more));
+    json_object_object_add(o, "resources", arr);
+    pgo_api_json(rep, 200, o);
+    json_object_put(o);
+}
+
+/* meta of a measurement: its profiles as given, the owner's tag. */
+static json_object *measurement_meta(json_object *given, const char *subject)
+{
+    json_object *meta = json_object_new_object();
+    json_object *profile = jsonx_get(given, "profile");
+    if (profile && json_object_is_type(profile, json_type_array))
+        json_object_object_add(meta, "profile", json_object_get(profile));
+    json_object *tags = json_object_new_array(), *tag = json_object_new_object();
+    json_object_object_add(tag, "system", json_object_new_string(PGO_VAULT_TAG_SYSTEM));
+    json_object_object_add(tag, "code", json_object_new_string(subject));
+    json_object_array_add(tags, tag);
+    json_object_object_add(meta, "tag", tags);
+    return meta;
+}
+
+static json_object *patient_ref(const char *subject)
+{
+    char ref[80];
+    snprintf(ref, sizeof ref, "Patient/%s", subject);
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "reference", json_object_new_string(ref));
+    return r;
+}
+
+void pgo_api_measurement(struct http_request *req, struct http_reply *rep)
+{
+    struct pgo_api *api = req->app;
+    struct pgo_who who;
+    if (pgo_api_session(api, req, rep, true, &who) != 0) return;
+    json_object *obs = req->json;
+    const char *type = jsonx_get_str(obs, "resourceType");
+    if (!type || strcmp(type, "Observation") != 0) {
+        pgo_api_error(rep, 400, "invalid_request", "a measurement is an Observation");
+        return;
+    }
+    const char *subject = who.account.subject;
+    char id[UUID_STR_LEN];
+    if (uuid_v4(id) != 0) {
+        pgo_api_error(rep, 500, "internal", "no random numbers");
+        return;
+    }
+    /* What the server decides, whatever the app sent: a new id, the owner, the subject and (when
+     * none is given) the patient as performer. */
+    json_object_object_add(obs, "id", json_object_new_string(id));
+    json_object_object_add(obs, "meta", measurement_meta(jsonx_get(obs, "meta"), subject));
+    json_object_object_add(obs, "subject", patient_ref(subject));
+    if (!jsonx_get(obs, "performer")) {
+        json_object *performers = json_object_new_array();
+        json_object_array_add(performers, patient_ref(subject));
+        json_object_object_add(obs, "performer", performers);
+    }
+    struct rg_fail f = {0};
+    enum rg_err rc = rest_put_resource(api->cfg.vault, obs, &f);
+    char what[96];
+    snprintf(what, sizeof what, "Observation/%s", id);
+    pgo_api_audit(api, subject, "create", what, rc == RG_OK ? 201 : rg_err_status(rc),
+                  "patient-access", NULL, NULL);
+    if (rc != RG_OK) {
+        int status = rg_err_status(rc);
+        pgo_api_error(rep, status >= 500 ? 500 : 400, "invalid_resource", "%s%s%s", f.detail,
+                      f.expression[0] ? " at " : "", f.expression);
+        return;
+    }
+    json_object *stored = pgo_vault_read(api, "Observation", id);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_string(id));
+    json_object_object_add(o, "resource", stored);
+    pgo_api_json(rep, 201, o);
+    json_object_put(o);
+}
