@@ -61,6 +61,7 @@ static int open_store(struct node *n, char *err, size_t err_len)
     rcfg.base_url = base;
     rcfg.page_default = c->page_default;
     rcfg.page_max = c->page_max;
+    rcfg.audit = n->audit; /* every FHIR access on record (opened before the store) */
     n->rest = rest_new(&rcfg);
     free(base);
     if (!n->rest) {
@@ -154,9 +155,9 @@ int node_open(struct node *n, const struct node_config *cfg, char *err, size_t e
     n->http.limits = cfg->http;
     int rc = node_make_dir(cfg->data_dir, "data_dir", err, err_len);
     if (rc == 0) rc = open_tls(n, err, err_len);
+    if (rc == 0) rc = open_audit(n, err, err_len);
     if (rc == 0) rc = open_store(n, err, err_len);
     if (rc == 0) rc = open_accounts(n, err, err_len);
-    if (rc == 0) rc = open_audit(n, err, err_len);
     if (rc == 0) rc = open_lists(n, err, err_len);
     if (rc != 0) {
         node_close(n);
