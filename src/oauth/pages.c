@@ -140,16 +140,17 @@ int page_login(struct buf *out, const struct page_login *p)
         buf_append_str(out, "</p>\n");
     }
     form_open(out, p->action, "login", p->req, p->csrf);
-    buf_append_str(out, "<label for=\"username\">Gebruikersnaam</label>\n"
-                        "<input id=\"username\" name=\"username\" autocomplete=\"username\" "
-                        "autocapitalize=\"none\" spellcheck=\"false\" required maxlength=\"64\" "
-                        "value=\"");
+    buf_append_str(
+        out, "<label for=\"username\">Gebruikersnaam</label>\n"
+             "<input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" "
+             "autocapitalize=\"none\" spellcheck=\"false\" required maxlength=\"64\" "
+             "value=\"");
     html_escape(out, p->username ? p->username : "");
     buf_append_str(out, "\">\n<label for=\"password\">Wachtwoord</label>\n"
                         "<input id=\"password\" name=\"password\" type=\"password\" "
                         "autocomplete=\"current-password\" required maxlength=\"1024\">\n"
                         "<label for=\"totp\">Code uit uw authenticator-app</label>\n"
-                        "<input id=\"totp\" name=\"totp\" inputmode=\"numeric\" "
+                        "<input id=\"totp\" name=\"totp\" type=\"text\" inputmode=\"numeric\" "
                         "autocomplete=\"one-time-code\" pattern=\"[0-9]{6}\" maxlength=\"6\" "
                         "required aria-describedby=\"totp-hint\">\n"
                         "<p id=\"totp-hint\" class=\"en\">Zes cijfers. <span lang=\"en\">Six "
