@@ -557,6 +557,45 @@ static void test_nothing_secret_logged(void **state)
     free(text);
 }
 
+static void whitelist(unsigned volgnummer, bool with_client)
+{
+    static const char *const nodes[] = {"gp.regie.test", FX_CLIENT};
+    struct medmij_list wl = {.kind = MEDMIJ_WHITELIST,
+                             .volgnummer = volgnummer,
+                             .tijdstempel = "2026-11-30T13:00:00Z",
+                             .nodes = nodes,
+                             .n_nodes = with_client ? 2 : 1};
+    fx_offer(&fx, MEDMIJ_WHITELIST, &wl);
+}
+
+/* The lists are checked again at every post: a client taken off the Whitelist between the
+ * authorization request and the login gets no code, and is not redirected to. */
+static void test_lists_changed_meanwhile(void **state)
+{
+    (void)state;
+    struct browser b;
+    start(&b);
+    whitelist(2, false);
+    fx.now += 31;
+    char code[7];
+    fx_totp(&fx, fx.secret, code);
+    struct resp r = login(&b, "jan", FX_PASSWORD, code);
+    assert_int_equal(r.status, 400);
+    char loc[1024];
+    assert_false(header(&r, "Location", loc, sizeof loc));
+    assert_non_null(strstr(r.body.data, "Onbekende app"));
+    resp_free(&r);
+    /* Back on the list: the same pending request works again. */
+    whitelist(3, true);
+    login_ok(&b, "jan", fx.secret);
+    whitelist(4, false);
+    r = consent(&b, "allow", NULL);
+    assert_int_equal(r.status, 400);
+    assert_false(header(&r, "Location", loc, sizeof loc));
+    resp_free(&r);
+    whitelist(5, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_untrusted_shown_others_redirected),
         cmocka_unit_test(test_live_session_goes_to_consent),
         cmocka_unit_test(test_nothing_secret_logged),
+        cmocka_unit_test(test_lists_changed_meanwhile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
