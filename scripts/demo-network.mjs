@@ -70,14 +70,14 @@ function portBusy(port) {
 }
 
 // The lists' description (docs/medmij.md), every DVA offering its services, the PGO on the OCL.
-export function listsDescription(nodes) {
+export function listsDescription(nodes, whitelist = []) {
   return {
     gegevensdiensten: SERVICES,
     zorgaanbieders: nodes.filter((n) => n.role === 'dva').map((n) => ({
       name: n.provider, hostname: n.host, port: n.port, gegevensdiensten: n.services,
     })),
     pgos: nodes.filter((n) => n.role === 'pgo').map((n) => ({ hostname: n.host, name: n.display.replace(/ \(demo\)$/, '') })),
-    whitelist: [],
+    whitelist,
   };
 }
 
@@ -129,8 +129,9 @@ function addAccount(regie, accountsDb, username, password, bsn) {
 //   shared    the shared data folder (zib2020 examples); missing: only the generated records
 //   extra     per node key, extra config lines per section ({gp: {oauth: ['access_ttl = 2s']}})
 //   hosts     extra certificates to issue (host names), for the negative tests
+//   whitelist extra host names for the Whitelist (a host on it but not on the OCL, for the tests)
 //   log       a function for progress lines
-export async function createNetwork({ regie, dir, ports = 'free', shared = null, extra = {}, hosts = [], log = () => {} }) {
+export async function createNetwork({ regie, dir, ports = 'free', shared = null, extra = {}, hosts = [], whitelist = [], log = () => {} }) {
   regie = path.resolve(regie);
   dir = path.resolve(dir);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -157,7 +158,7 @@ export async function createNetwork({ regie, dir, ports = 'free', shared = null,
   log('the lists: ZAL, OCL, Whitelist, GNL (regie lists --allow-ports)');
   fs.mkdirSync(path.join(dir, 'lists'));
   const desc = path.join(dir, 'lists', 'description.json');
-  fs.writeFileSync(desc, JSON.stringify(listsDescription(nodes), null, 2) + '\n');
+  fs.writeFileSync(desc, JSON.stringify(listsDescription(nodes, whitelist), null, 2) + '\n');
   run(regie, ['lists', '--description', desc, '--out', path.join(dir, 'lists'), '--allow-ports']);
 
   const zibDir = shared ? path.join(shared, 'data/zib2020/examples') : null;

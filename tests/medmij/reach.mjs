@@ -1,0 +1,51 @@
+// (a) The network starts, and every node answers over TLS with the demo CA; the DVA's FHIR
+// endpoint refuses a request without a client certificate (403 CLIENT_CERT), metadata answers
+// with one, a resource needs a token as well; the token endpoint needs a certificate; the ready
+// lines and network.json say what they should.
+import { check, eq, step, withNetwork, request } from './lib.mjs';
+
+await withNetwork('reach', {}, async (net) => {
+  const info = net.info;
+  step('network.json');
+  eq(info.nodes.length, 3, 'nodes');
+  for (const n of info.nodes) {
+    check(new RegExp(`^ready ${n.role} ${n.name.replace(/\./g, '\\.')} https://`).test(n.ready || ''), `${n.key}: ready line "ready ${n.role} ${n.name} <url>"`, n.ready);
+    check(n.accounts.length >= 3 && n.accounts.every((a) => /^[A-Z2-7]{16,}$/.test(a.totp_secret)), `${n.key}: accounts with TOTP secrets`);
+    if (n.role === 'dva') check(n.accounts.every((a) => /^\d{9}$/.test(a.bsn)), `${n.key}: patient accounts linked to a BSN`);
+  }
+
+  step('every node answers over TLS with the demo CA, and only with it');
+  for (const n of info.nodes) {
+    const r = await net.client().get(`${n.url}/`);
+    check(r.status >= 200 && r.status < 500, `${n.key}: an HTTP answer over TLS (${r.status})`);
+    let refused = false;
+    try { await request(`${n.url}/`, { ca: undefined }); } catch (e) { refused = /self|certificate|issuer/i.test(e.message); }
+    check(refused, `${n.key}: without the demo CA the certificate is not trusted`);
+  }
+
+  for (const key of ['gp', 'hospital']) {
+    const dva = net.node(key);
+    step(`${key}: the back channel needs a client certificate`);
+    let r = await net.client().get(`${dva.fhir}/metadata`, { Accept: 'application/fhir+json' });
+    eq(r.status, 403, `${key}: metadata without a client certificate`);
+    check(/CLIENT_CERT/.test(r.text), `${key}: refused as CLIENT_CERT`, r.text);
+    r = await net.client().get(`${dva.fhir}/Patient`, { Accept: 'application/fhir+json' });
+    eq(r.status, 403, `${key}: a resource request without a client certificate`);
+    check(/CLIENT_CERT/.test(r.text), `${key}: resource refused as CLIENT_CERT`, r.text);
+    r = await net.client('pgo.localhost').get(`${dva.fhir}/metadata`, { Accept: 'application/fhir+json' });
+    eq(r.status, 200, `${key}: metadata with the PGO's certificate`);
+    eq(r.json()?.resourceType, 'CapabilityStatement', `${key}: metadata is a CapabilityStatement`);
+    r = await net.client('pgo.localhost').fhir(`${dva.fhir}/Patient`, null);
+    eq(r.status, 401, `${key}: a resource request with a certificate but no token`);
+    check(/Bearer/i.test(r.headers['www-authenticate'] || ''), `${key}: WWW-Authenticate: Bearer`, r.headers);
+    r = await net.client().form(dva.token, { grant_type: 'authorization_code', code: 'x', client_id: 'pgo.localhost', redirect_uri: net.node('pgo').redirect_uri });
+    eq(r.status, 403, `${key}: the token endpoint without a client certificate`);
+    r = await net.browser().get(`${dva.authorize}?response_type=code&client_id=pgo.localhost`);
+    check(r.status === 400 && /text\/html/.test(r.headers['content-type'] || ''), `${key}: the authorize endpoint answers a browser without a certificate (an incomplete request is a 400 page)`, `${r.status} ${r.headers['content-type']}`);
+  }
+
+  step('pgo: the patient API needs a session');
+  const pgo = net.node('pgo');
+  const r = await net.browser().json(`${pgo.url}/api/me`, 'GET');
+  eq(r.status, 401, 'pgo: /api/me without a session');
+});
