@@ -3,7 +3,8 @@
 # FILE:LINE and exit status 2 before anything is opened; a good one opens the node's data
 # directory (regie.db, accounts.db, audit.log, audit.key 0600, lists/), reads the lists, and
 # starts: `ready ROLE NAME PUBLIC_URL` on stdout, exit 0 on SIGTERM. Plain HTTP on loopback and
-# TLS with certificates from `regie ca`.
+# TLS with certificates from `regie ca`, where the client-certificate routes take only hosts on
+# the Whitelist current at the request (a newer list applies without a restart).
 # usage: cli.sh REGIE_BINARY
 set -u
 REGIE=$1
@@ -97,23 +98,16 @@ stopped() {
   [ "$rc" = 0 ] || { fail "$1: exit $rc after SIGTERM"; sed 's/^/    /' "$tmp/$1.log" | tail -n 20; }
 }
 
-# started NAME ROLE NAME-IN-LINE SCHEME PLACEHOLDER: the node said ready with the right line, or
-# (until the role's code lands) ended with the role's placeholder message.
+# started NAME ROLE NAME-IN-LINE SCHEME: the node said `ready ROLE NAME URL` with the port it got.
 started() {
-  local name=$1 role=$2 node=$3 scheme=$4 placeholder=$5
+  local name=$1 role=$2 node=$3 scheme=$4
   if [ -n "$url" ]; then
     grep -qE "^ready $role $node $scheme://127\.0\.0\.1:[0-9]+$" "$tmp/$name.srv" ||
       fail "$name: ready line '$(head -n1 "$tmp/$name.srv")'"
     return 0
   fi
   wait "$pid"
-  local rc=$?
-  if grep -q "$placeholder" "$tmp/$name.log"; then
-    [ "$rc" = 1 ] || fail "$name: exit $rc with the placeholder message, want 1"
-    echo "note: $name: $placeholder (the role setup is still the placeholder)"
-    return 1
-  fi
-  fail "$name: neither ready nor the placeholder (exit $rc)"
+  fail "$name: no ready line (exit $?)"
   sed 's/^/    /' "$tmp/$name.srv" "$tmp/$name.log" | tail -n 20
   return 1
 }
@@ -132,14 +126,18 @@ layout() {
 # ---- a DVA on plain loopback ----
 (cd "$tmp" && dva_conf >dva.conf)
 start dva dva "$tmp/dva.conf"
-if started dva dva 'huisartsdelinde@medmij' http 'the DVA role is not built yet'; then
+if started dva dva 'huisartsdelinde@medmij' http; then
+  if command -v curl >/dev/null; then
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$url/no-such-route")
+    [ "$code" = 404 ] || fail "dva: plain HTTP got $code, want 404"
+  fi
   stopped dva
 fi
 layout "$tmp/gp"
 key1=$(od -An -tx1 "$tmp/gp/audit.key")
 # A second start keeps the audit key it made the first time.
 start dva2 dva "$tmp/dva.conf"
-started dva2 dva 'huisartsdelinde@medmij' http 'the DVA role is not built yet' && stopped dva2
+started dva2 dva 'huisartsdelinde@medmij' http && stopped dva2
 [ "$key1" = "$(od -An -tx1 "$tmp/gp/audit.key")" ] || fail "the audit key changed at the second start"
 # A key readable by others is refused.
 chmod 644 "$tmp/gp/audit.key"
@@ -161,7 +159,7 @@ has broken.log "no OCL"
 printf 'role = pgo\nname = pgo.example.test\ndata_dir = pgo\n[tls]\nplain_loopback = true\n[lists]\nzal = %s/ZAL.xml\ngnl = %s/GNL.xml\nwhitelist = %s/Whitelist.xml\n' \
   "$lists" "$lists" "$lists" >"$tmp/pgo.conf"
 start pgo pgo "$tmp/pgo.conf" --listen 127.0.0.1:0 --db "$tmp/vault.db"
-if started pgo pgo 'pgo.example.test' http 'the PGO role is not built yet'; then
+if started pgo pgo 'pgo.example.test' http; then
   stopped pgo
 fi
 [ -e "$tmp/vault.db" ] || fail "--db did not replace the store path"
@@ -172,12 +170,31 @@ fi
 if command -v curl >/dev/null; then
   run ca-init 0 "$REGIE" ca init --dir "$tmp/ca"
   run ca-issue 0 "$REGIE" ca issue --dir "$tmp/ca" --host localhost --host 127.0.0.1
-  dva_conf | sed "s|^plain_loopback = true|cert = ca/localhost.crt\nkey = ca/localhost.key\nclient_ca = ca/ca.crt|; s|^data_dir = gp|data_dir = gp-tls|" >"$tmp/tls.conf"
+  run ca-pgo 0 "$REGIE" ca issue --dir "$tmp/ca" --host pgo.example.test
+  run ca-stranger 0 "$REGIE" ca issue --dir "$tmp/ca" --host stranger.example.test
+  # The Whitelist the node reads every second: pgo.example.test is on it until version 6.
+  cp "$lists/Whitelist.xml" "$tmp/wl.xml"
+  dva_conf | sed "s|^plain_loopback = true|cert = ca/localhost.crt\nkey = ca/localhost.key\nclient_ca = ca/ca.crt|; s|^data_dir = gp|data_dir = gp-tls|; s|^whitelist = .*|whitelist = wl.xml\nrefresh = 1s|" >"$tmp/tls.conf"
   start tls dva "$tmp/tls.conf"
-  if started tls dva 'huisartsdelinde@medmij' https 'the DVA role is not built yet'; then
-    # The listener speaks TLS with the node's certificate (any answer will do: no route is asked).
-    code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/ca/ca.crt" "$url/no-such-route")
-    [ "$code" = 404 ] || fail "tls: curl over TLS got $code, want 404"
+  if started tls dva 'huisartsdelinde@medmij' https; then
+    meta() { # meta [CERT-HOST]: the status of GET /fhir/metadata (mutual TLS, no token)
+      local c=()
+      [ $# -gt 0 ] && c=(--cert "$tmp/ca/$1.crt" --key "$tmp/ca/$1.key")
+      curl -s -o /dev/null -w '%{http_code}' --cacert "$tmp/ca/ca.crt" "${c[@]}" "$url/fhir/metadata"
+    }
+    [ "$(meta)" = 403 ] || fail "tls: metadata without a client certificate: $(meta), want 403"
+    [ "$(meta pgo.example.test)" = 200 ] || fail "tls: metadata for a whitelisted host: $(meta pgo.example.test), want 200"
+    [ "$(meta stranger.example.test)" = 403 ] || fail "tls: metadata for a host not on the Whitelist: $(meta stranger.example.test), want 403"
+    # A newer Whitelist without pgo.example.test applies to the next request, without a restart.
+    sed 's|<Volgnummer>5<|<Volgnummer>6<|; s|<Hostname>pgo.example.test</Hostname>|<Hostname>other.example.test</Hostname>|' \
+      "$lists/Whitelist.xml" >"$tmp/wl.new" && mv "$tmp/wl.new" "$tmp/wl.xml"
+    code=200
+    for _ in $(seq 1 100); do
+      code=$(meta pgo.example.test)
+      [ "$code" = 403 ] && break
+      sleep 0.1
+    done
+    [ "$code" = 403 ] || fail "tls: the newer Whitelist did not apply (still $code)"
     stopped tls
   fi
   dva_conf | sed "s|^plain_loopback = true|cert = ca/nope.crt\nkey = ca/localhost.key|" >"$tmp/tls-missing.conf"
