@@ -21,56 +21,11 @@
 #include "util/log.h"
 
 #define AUTHZ_ACTION        "/oauth/authorize"
-#define PAGE_LIMIT          (256u << 10)
 #define FORM_BODY_LIMIT     (64u << 10)
-#define COOKIE_VALUE_MAX    256
 #define LOCATION_MAX        1024
 #define CONSENT_TTL_DEFAULT (365 * 86400)
 
-/* What one front request works with. */
-struct front {
-    struct oauth_server *s;
-    struct http_request *req;
-    struct http_reply *rep;
-    struct authz_request r;
-};
-
 /* ---- replies ---- */
-
-static void security_headers(struct http_reply *rep, const char *redirect_origin)
-{
-    char csp[1024];
-    if (page_csp(csp, sizeof csp, redirect_origin) < 0) page_csp(csp, sizeof csp, NULL);
-    http_reply_header(rep, "Content-Security-Policy", csp);
-    http_reply_header(rep, "Cache-Control", "no-store");
-    http_reply_header(rep, "X-Content-Type-Options", "nosniff");
-    http_reply_header(rep, "X-Frame-Options", "DENY");
-    http_reply_header(rep, "Referrer-Policy", "no-referrer");
-}
-
-static void reply_page(struct front *f, int status, struct buf *page)
-{
-    if (page->overflowed || !page->data) {
-        log_bug("front page did not fit %u bytes", PAGE_LIMIT);
-        http_reply_text(f->rep, 500, "text/plain; charset=utf-8", "internal error\n", 15);
-        buf_free(page);
-        return;
-    }
-    security_headers(f->rep, f->r.redirect_origin);
-    http_reply_text(f->rep, status, "text/html; charset=utf-8", page->data, page->len);
-    oauth_echo_request_ids(f->rep, f->r.request_id, f->r.correlation_id);
-    buf_free(page);
-}
-
-static void show_error(struct front *f, int status, const char *title, const char *text,
-                       const char *english)
-{
-    struct buf page;
-    buf_init(&page, PAGE_LIMIT);
-    struct page_error e = {.title = title, .text = text, .english = english};
-    page_error(&page, &e);
-    reply_page(f, status, &page);
-}
 
 /* The answer to the client by redirect: error (with the state) or code. */
 static void redirect_back(struct front *f, const char *key, const char *value)
@@ -80,21 +35,13 @@ static void redirect_back(struct front *f, const char *key, const char *value)
                                 f->r.state) != 0) {
         /* The bounds on redirect_uri and state make this impossible; a page is the safe answer. */
         log_bug("authorization redirect does not fit %d bytes", LOCATION_MAX);
-        show_error(f, 500, "Er ging iets mis", "De app kon niet worden teruggeroepen.",
-                   "Could not redirect back to the app.");
+        front_show_error(f, 500, "Er ging iets mis", "De app kon niet worden teruggeroepen.",
+                         "Could not redirect back to the app.");
         return;
     }
     http_reply_redirect(f->rep, 302, location);
     http_reply_header(f->rep, "Referrer-Policy", "no-referrer");
     oauth_echo_request_ids(f->rep, f->r.request_id, f->r.correlation_id);
-}
-
-static void set_cookie(struct front *f, const char *name, const char *token)
-{
-    char v[COOKIE_VALUE_MAX];
-    int n = token ? session_cookie_named(name, token, v, sizeof v)
-                  : session_cookie_clear_named(name, v, sizeof v);
-    if (n > 0) http_reply_header(f->rep, "Set-Cookie", v);
 }
 
 /* A check that failed: a page for an untrusted client or redirect_uri, a redirect otherwise. */
@@ -110,35 +57,25 @@ static void refuse(struct front *f, const struct authz_verdict *v)
     }
     f->r.redirect_origin[0] = '\0'; /* not trusted: no form may go there */
     if (v->status == 503)
-        show_error(
+        front_show_error(
             f, 503, "Tijdelijk niet beschikbaar",
             "De lijst met toegestane apps is nu niet beschikbaar. Probeer het later opnieuw.",
             v->description);
     else if (!strcmp(v->error, "invalid_client"))
-        show_error(f, 400, "Onbekende app",
-                   "De app (PGO) die u hierheen stuurde is niet bekend of niet toegestaan. U bent "
-                   "niet doorgestuurd.",
-                   v->description);
+        front_show_error(
+            f, 400, "Onbekende app",
+            "De app (PGO) die u hierheen stuurde is niet bekend of niet toegestaan. U bent "
+            "niet doorgestuurd.",
+            v->description);
     else
-        show_error(f, 400, "Ongeldig verzoek",
-                   "Het verzoek van uw app is niet geldig, en het adres om naar terug te keren kan "
-                   "niet worden vertrouwd. U bent niet doorgestuurd.",
-                   v->description);
+        front_show_error(
+            f, 400, "Ongeldig verzoek",
+            "Het verzoek van uw app is niet geldig, en het adres om naar terug te keren kan "
+            "niet worden vertrouwd. U bent niet doorgestuurd.",
+            v->description);
 }
 
 /* ---- pages ---- */
-
-static bool login_token(struct front *f, char pre[SESSION_TOKEN_LEN], bool *fresh)
-{
-    const char *cookie = http_header(f->req, "Cookie");
-    *fresh = false;
-    if (cookie && session_cookie_find(cookie, strlen(cookie), SESSION_LOGIN_COOKIE_NAME, pre) == 0)
-        return true;
-    uint8_t unused[SESSION_HASH_BYTES];
-    if (session_new(pre, unused) != 0) return false;
-    *fresh = true;
-    return true;
-}
 
 static void show_login(struct front *f, int status, const char *username, const char *error,
                        int64_t retry_after)
@@ -146,34 +83,35 @@ static void show_login(struct front *f, int status, const char *username, const 
     char pre[SESSION_TOKEN_LEN], csrf[CSRF_TOKEN_LEN];
     bool fresh = false;
     char *sealed = authz_pending_seal(&f->r, oauth_now(f->s));
-    if (!sealed || !login_token(f, pre, &fresh) ||
+    if (!sealed || !front_login_token(f, pre, &fresh) ||
         accounts_csrf_token(f->s->cfg.accounts, pre, csrf) != ACCOUNTS_OK) {
         free(sealed);
         log_bug("login page could not be prepared");
-        show_error(f, 500, "Er ging iets mis", "Probeer het later opnieuw.", "Internal error.");
+        front_show_error(f, 500, "Er ging iets mis", "Probeer het later opnieuw.",
+                         "Internal error.");
         return;
     }
     struct buf page;
-    buf_init(&page, PAGE_LIMIT);
-    struct page_login p = {
-        .action = AUTHZ_ACTION,
-        .idp_name = f->s->cfg.idp && f->s->cfg.idp->name ? f->s->cfg.idp->name : "",
-        .provider = f->s->cfg.display_name ? f->s->cfg.display_name : f->s->cfg.provider_name,
-        .org = f->r.org,
-        .req = sealed,
-        .csrf = csrf,
-        .username = username,
-        .error = error,
-        .retry_after_s = retry_after};
+    buf_init(&page, FRONT_PAGE_LIMIT);
+    struct page_login p = {.action = AUTHZ_ACTION,
+                           .idp_name =
+                               f->s->cfg.idp && f->s->cfg.idp->name ? f->s->cfg.idp->name : "",
+                           .provider = front_provider(f->s),
+                           .org = f->r.org,
+                           .req = sealed,
+                           .csrf = csrf,
+                           .username = username,
+                           .error = error,
+                           .retry_after_s = retry_after};
     page_login(&page, &p);
     free(sealed);
-    if (fresh) set_cookie(f, SESSION_LOGIN_COOKIE_NAME, pre);
+    if (fresh) front_set_cookie(f, SESSION_LOGIN_COOKIE_NAME, pre);
     if (retry_after > 0) {
         char ra[24];
         snprintf(ra, sizeof ra, "%lld", (long long)retry_after);
         http_reply_header(f->rep, "Retry-After", ra);
     }
-    reply_page(f, status, &page);
+    front_reply_page(f, status, &page);
 }
 
 static void show_consent(struct front *f, const char *session, const char *user)
@@ -183,7 +121,8 @@ static void show_consent(struct front *f, const char *session, const char *user)
     if (!sealed || accounts_csrf_token(f->s->cfg.accounts, session, csrf) != ACCOUNTS_OK) {
         free(sealed);
         log_bug("consent page could not be prepared");
-        show_error(f, 500, "Er ging iets mis", "Probeer het later opnieuw.", "Internal error.");
+        front_show_error(f, 500, "Er ging iets mis", "Probeer het later opnieuw.",
+                         "Internal error.");
         return;
     }
     /* Service names: the GNL's Weergavenaam, else the catalogue's name, else the id. */
@@ -197,13 +136,12 @@ static void show_consent(struct front *f, const char *session, const char *user)
         names[n++] = name;
     }
     struct buf page;
-    buf_init(&page, PAGE_LIMIT);
+    buf_init(&page, FRONT_PAGE_LIMIT);
     struct page_consent p = {.action = AUTHZ_ACTION,
                              .text = f->s->cfg.consent_text,
                              .share = f->r.grant.share,
                              .org = f->r.org,
-                             .provider = f->s->cfg.display_name ? f->s->cfg.display_name
-                                                                : f->s->cfg.provider_name,
+                             .provider = front_provider(f->s),
                              .services = names,
                              .n_services = n,
                              .user = user,
@@ -212,7 +150,7 @@ static void show_consent(struct front *f, const char *session, const char *user)
     page_consent(&page, &p);
     if (gnl) medmij_lists_release(f->s->cfg.lists, gnl);
     free(sealed);
-    reply_page(f, 200, &page);
+    front_reply_page(f, 200, &page);
 }
 
 /* A patient account with a BSN whose record this DVA holds: 1 with patient_id filled; 0 after
@@ -221,30 +159,30 @@ static int patient_of(struct front *f, enum account_role role, const char *bsn,
                       char patient_id[OAUTH_PATIENT_ID_MAX])
 {
     if (role != ACCOUNT_PATIENT || !bsn || !*bsn) {
-        show_error(f, 403, "Geen patiëntaccount",
-                   "Met dit account kunt u geen toestemming geven: het hoort niet bij een patiënt "
-                   "met een burgerservicenummer.",
-                   "This account is not a patient account with a BSN.");
+        front_show_error(
+            f, 403, "Geen patiëntaccount",
+            "Met dit account kunt u geen toestemming geven: het hoort niet bij een patiënt "
+            "met een burgerservicenummer.",
+            "This account is not a patient account with a BSN.");
         return 0;
     }
     int found = authz_find_patient(f->s->cfg.store, bsn, patient_id);
     if (found == 1) return 1;
     if (found == 0) {
-        const char *provider =
-            f->s->cfg.display_name ? f->s->cfg.display_name : f->s->cfg.provider_name;
+        const char *provider = front_provider(f->s);
         char text[512];
         snprintf(text, sizeof text,
                  "U bent ingelogd, maar %s heeft geen dossier dat bij uw burgerservicenummer "
                  "hoort. Er zijn dus geen gegevens om te delen. Neem contact op met %s als u "
                  "denkt dat dit niet klopt.",
                  provider, provider);
-        show_error(f, 404, "Geen dossier gevonden", text,
-                   "You are logged in, but this care provider holds no record for you.");
+        front_show_error(f, 404, "Geen dossier gevonden", text,
+                         "You are logged in, but this care provider holds no record for you.");
         return 0;
     }
-    show_error(f, 500, "Er ging iets mis",
-               "Uw dossier kon niet eenduidig worden gevonden. Probeer het later opnieuw.",
-               "The record could not be found unambiguously.");
+    front_show_error(f, 500, "Er ging iets mis",
+                     "Uw dossier kon niet eenduidig worden gevonden. Probeer het later opnieuw.",
+                     "The record could not be found unambiguously.");
     return 0;
 }
 
@@ -267,73 +205,17 @@ static void audit(struct front *f, const char *action, const char *actor, const 
 
 /* ---- steps ---- */
 
-static bool session_of(struct front *f, char token[SESSION_TOKEN_LEN], struct account *acct)
-{
-    const char *cookie = http_header(f->req, "Cookie");
-    return cookie && session_cookie_parse(cookie, strlen(cookie), token) == 0 &&
-           accounts_session_check(f->s->cfg.accounts, token, acct) == ACCOUNTS_OK;
-}
-
 static void step_login(struct front *f)
 {
-    const char *cookie = http_header(f->req, "Cookie");
-    const char *csrf = http_param(f->req, "csrf");
-    char pre[SESSION_TOKEN_LEN];
-    if (!cookie || !csrf ||
-        session_cookie_find(cookie, strlen(cookie), SESSION_LOGIN_COOKIE_NAME, pre) != 0 ||
-        !accounts_csrf_verify(f->s->cfg.accounts, pre, csrf)) {
-        log_client("authorize login refused: CSRF token missing or not of this browser");
-        show_login(f, 403, NULL,
-                   "Dit formulier is verlopen of niet van deze browser. Log opnieuw in.", 0);
-        return;
-    }
-    const char *username = http_param(f->req, "username");
-    const char *password = http_param(f->req, "password");
-    const char *totp = http_param(f->req, "totp");
-    struct idp *idp = f->s->cfg.idp;
-    if (!idp || !idp->authenticate) {
-        log_bug("the DVA's identity provider has no login form");
-        show_error(f, 500, "Er ging iets mis", "Inloggen is nu niet mogelijk.",
-                   "Login is not available.");
-        return;
-    }
-    if (!username || !*username || !password || !*password || !totp || !*totp) {
-        show_login(f, 400, username, "Vul uw gebruikersnaam, wachtwoord en code in.", 0);
-        return;
-    }
     struct idp_identity id;
-    memset(&id, 0, sizeof id);
-    int64_t retry_after = 0;
-    enum idp_rc rc = idp->authenticate(idp->ctx, username, password, totp, f->req->client_addr, &id,
-                                       &retry_after);
-    if (rc == IDP_LOCKED) {
-        show_login(f, 429, username, NULL, retry_after > 0 ? retry_after : 1);
-        return;
-    }
-    if (rc == IDP_DENIED || rc == IDP_INVALID) {
-        show_login(f, 401, username,
-                   "Inloggen is mislukt: gebruikersnaam, wachtwoord of code klopt niet.", 0);
-        return;
-    }
-    if (rc != IDP_OK) {
-        show_error(f, 503, "Inloggen niet beschikbaar", "Probeer het later opnieuw.",
-                   "Login is not available; try again later.");
-        return;
-    }
+    if (!front_login(f, show_login, &id)) return;
     char patient_id[OAUTH_PATIENT_ID_MAX];
     if (!patient_of(f, id.role, id.bsn, patient_id)) return;
     char session[SESSION_TOKEN_LEN];
-    if (id.account_id <= 0 ||
-        accounts_session_start(f->s->cfg.accounts, id.account_id, session) != ACCOUNTS_OK) {
-        show_error(f, 503, "Inloggen niet beschikbaar", "Probeer het later opnieuw.",
-                   "No session could be started.");
-        return;
-    }
+    if (!front_session_start(f, &id, session)) return;
     log_info("authorize: login of %s for client %s (request %s)", id.subject, f->r.client_id,
              f->r.request_id[0] ? f->r.request_id : "-");
     audit(f, "login", id.subject, patient_id, "oauth/authorize", 200);
-    set_cookie(f, SESSION_LOGIN_COOKIE_NAME, NULL);
-    set_cookie(f, SESSION_COOKIE_NAME, session);
     show_consent(f, session, id.display);
 }
 
@@ -341,30 +223,30 @@ static void step_consent(struct front *f)
 {
     char session[SESSION_TOKEN_LEN];
     struct account acct;
-    if (!session_of(f, session, &acct)) {
+    if (!front_session(f, session, &acct)) {
         show_login(f, 401, NULL, "Uw sessie is verlopen. Log opnieuw in.", 0);
         return;
     }
     const char *csrf = http_param(f->req, "csrf");
     if (!csrf || !accounts_csrf_verify(f->s->cfg.accounts, session, csrf)) {
         log_client("authorize consent refused: CSRF token missing or not of this session");
-        show_error(f, 403, "Formulier ongeldig",
-                   "Dit formulier hoort niet bij uw sessie. Begin opnieuw in uw app.",
-                   "This form does not belong to your session.");
+        front_show_error(f, 403, "Formulier ongeldig",
+                         "Dit formulier hoort niet bij uw sessie. Begin opnieuw in uw app.",
+                         "This form does not belong to your session.");
         return;
     }
     const char *decision = http_param(f->req, "decision");
     bool allow = decision && !strcmp(decision, "allow");
     if (!allow && !(decision && !strcmp(decision, "deny"))) {
-        show_error(f, 400, "Ongeldig antwoord", "Kies Toestaan of Weigeren.",
-                   "Choose Allow or Deny.");
+        front_show_error(f, 400, "Ongeldig antwoord", "Kies Toestaan of Weigeren.",
+                         "Choose Allow or Deny.");
         return;
     }
     char patient_id[OAUTH_PATIENT_ID_MAX];
     if (!patient_of(f, acct.role, acct.bsn, patient_id)) return;
     /* The DVA's session served this one question: the next client logs in again. */
     accounts_session_end(f->s->cfg.accounts, session);
-    set_cookie(f, SESSION_COOKIE_NAME, NULL);
+    front_set_cookie(f, SESSION_COOKIE_NAME, NULL);
     if (!allow) {
         log_info("authorize: %s denied client %s (request %s)", acct.subject, f->r.client_id,
                  f->r.request_id[0] ? f->r.request_id : "-");
@@ -414,7 +296,7 @@ static void authorization_request(struct front *f)
              f->r.correlation_id[0] ? f->r.correlation_id : "-");
     char session[SESSION_TOKEN_LEN];
     struct account acct;
-    if (session_of(f, session, &acct)) {
+    if (front_session(f, session, &acct)) {
         char patient_id[OAUTH_PATIENT_ID_MAX];
         if (patient_of(f, acct.role, acct.bsn, patient_id)) show_consent(f, session, acct.username);
         return;
@@ -443,9 +325,9 @@ static void authorize_post(struct http_request *req, struct http_reply *rep)
         http_params_free(&pending);
         log_client("authorize %s: no valid pending request",
                    strcmp(step, "login") ? "consent" : "login");
-        show_error(&f, 400, "Verzoek verlopen",
-                   "Deze aanvraag is verlopen of ongeldig. Begin opnieuw in uw app.",
-                   "This request has expired or is not valid. Start again in your app.");
+        front_show_error(&f, 400, "Verzoek verlopen",
+                         "Deze aanvraag is verlopen of ongeldig. Begin opnieuw in uw app.",
+                         "This request has expired or is not valid. Start again in your app.");
         return;
     }
     /* The lists may have changed since the request was made: check it again. */
@@ -461,7 +343,7 @@ static void authorize_post(struct http_request *req, struct http_reply *rep)
     else if (!strcmp(step, "consent"))
         step_consent(&f);
     else
-        show_error(&f, 400, "Ongeldig verzoek", "Onbekende stap.", "Unknown step.");
+        front_show_error(&f, 400, "Ongeldig verzoek", "Onbekende stap.", "Unknown step.");
 }
 
 size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t cap)

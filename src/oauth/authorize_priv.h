@@ -101,4 +101,44 @@ int authz_pending_open(const char *sealed, int64_t now, struct http_params *para
 #define AUTHZ_BSN_SYSTEM "http://fhir.nl/fhir/NamingSystem/bsn"
 int authz_find_patient(struct store *store, const char *bsn, char id[OAUTH_PATIENT_ID_MAX]);
 
+/* ---- the front ----
+ * What one front-channel request works with, and the helpers its pages share (front.c). */
+#define FRONT_PAGE_LIMIT (256u << 10)
+
+struct front {
+    struct oauth_server *s;
+    struct http_request *req;
+    struct http_reply *rep;
+    struct authz_request r; /* the authorization request, or zeroes (pages outside one) */
+};
+
+/* Sends page (freed) with the security headers: the CSP (form-action 'self' and the
+ * r.redirect_origin when set), no-store, nosniff, no framing, no referrer; and echoes the request
+ * ids of r. A page that overflowed answers 500. */
+void front_reply_page(struct front *f, int status, struct buf *page);
+/* An error page (see page_error). */
+void front_show_error(struct front *f, int status, const char *title, const char *text,
+                      const char *english);
+/* Set-Cookie for a __Host- cookie of token, or clearing it when token is NULL. */
+void front_set_cookie(struct front *f, const char *name, const char *token);
+/* The browser's pre-login token (cookie SESSION_LOGIN_COOKIE_NAME), or a new one (*fresh: the
+ * caller must set the cookie). False when no random token could be made. */
+bool front_login_token(struct front *f, char pre[SESSION_TOKEN_LEN], bool *fresh);
+/* Whether the login form's csrf parameter belongs to the browser's pre-login cookie. */
+bool front_login_csrf_ok(struct front *f);
+/* The live session of the request's cookie: token and account. */
+bool front_session(struct front *f, char token[SESSION_TOKEN_LEN], struct account *acct);
+/* Shows the login page again (status, the username to refill, a message, or a lockout wait). */
+typedef void (*front_login_page_fn)(struct front *f, int status, const char *username,
+                                    const char *error, int64_t retry_after);
+/* The login step of a form: the login CSRF check, the fields, the idp. Returns 1 with *out the
+ * identity, or 0 after answering (the login page again through show_login, or an error page). */
+int front_login(struct front *f, front_login_page_fn show_login, struct idp_identity *out);
+/* Starts the session of a logged-in identity and sets its cookie (clearing the pre-login one).
+ * Returns 1, or 0 after answering with an error page. */
+int front_session_start(struct front *f, const struct idp_identity *id,
+                        char session[SESSION_TOKEN_LEN]);
+/* The DVA's name for pages: display_name, else the provider name. */
+const char *front_provider(const struct oauth_server *s);
+
 #endif
