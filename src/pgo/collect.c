@@ -18,6 +18,7 @@
 #define JSON_DEPTH         128  /* deeper than any FHIR resource; the vault checks its own bound */
 #define PAGES_MAX          1000 /* per search: a DVA that keeps paging is stopped */
 #define URL_MAX            8192
+#define WRITE_CHUNK        200 /* copies per vault batch (one commit) */
 #define PROVIDER_ID_SYSTEM "http://medmij.nl/fhir/NamingSystem/zorgaanbiedernaam" /* (assumed) */
 #define PARTICIPANT_TYPE   "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 
@@ -30,6 +31,8 @@ struct stored {
     size_t nslots;
 };
 
+struct pending;
+
 struct collect {
     const struct pgo_collect_params *p;
     struct pgo_collect_result *r;
@@ -38,7 +41,9 @@ struct collect {
     size_t base_len;
     size_t max;
     struct stored stored;
-    struct pgo_fail *f; /* the first failure of the collection lands here */
+    struct pgo_fail *f;      /* the first failure of the collection lands here */
+    struct pending *pending; /* WRITE_CHUNK slots */
+    size_t npending;
 };
 
 /* Keeps the collection's first failure in c->f (later ones are in the per-search status). */
@@ -173,7 +178,70 @@ static bool valid_id(const char *id)
     return true;
 }
 
-/* Stores one entry's resource. Returns 1 when collect_max is reached (stop everything), else 0. */
+/* Copies wait here until their page is written: one vault batch (one commit) per page or per
+ * WRITE_CHUNK copies, not one per resource. The resources belong to the page's parsed tree. */
+struct pending {
+    json_object *res;
+    char ref[STORE_TYPE_MAX + UUID_STR_LEN + 1]; /* "Type/<local id>" */
+};
+
+static bool pending_has(const struct collect *c, const char *ref)
+{
+    for (size_t i = 0; i < c->npending; i++)
+        if (!strcmp(c->pending[i].ref, ref)) return true;
+    return false;
+}
+
+static const char *outcome_text(json_object *v);
+
+/* Writes the pending copies as one batch of PUTs into the vault and counts what was stored. */
+static void flush_pending(struct collect *c, struct pgo_search_status *st)
+{
+    if (!c->npending) return;
+    json_object *bundle = json_object_new_object(), *entries = json_object_new_array();
+    json_object_object_add(bundle, "resourceType", json_object_new_string("Bundle"));
+    json_object_object_add(bundle, "type", json_object_new_string("batch"));
+    json_object_object_add(bundle, "entry", entries);
+    for (size_t i = 0; i < c->npending; i++) {
+        json_object *e = json_object_new_object(), *rq = json_object_new_object();
+        json_object_object_add(e, "resource", json_object_get(c->pending[i].res));
+        json_object_object_add(rq, "method", json_object_new_string("PUT"));
+        json_object_object_add(rq, "url", json_object_new_string(c->pending[i].ref));
+        json_object_object_add(e, "request", rq);
+        json_object_array_add(entries, e);
+    }
+    json_object *resp = NULL;
+    struct rg_fail rf = {0};
+    enum rg_err e = rest_process_bundle(c->p->vault, bundle, &resp, &rf);
+    json_object *out = e == RG_OK ? jsonx_get(resp, "entry") : NULL;
+    for (size_t i = 0; i < c->npending; i++) {
+        const struct pending *pe = &c->pending[i];
+        json_object *r = out ? jsonx_get(json_object_array_get_idx(out, i), "response") : NULL;
+        const char *status = jsonx_get_str(r, "status");
+        if (!status || (strncmp(status, "200", 3) != 0 && strncmp(status, "201", 3) != 0)) {
+            const char *why = r ? outcome_text(jsonx_get(r, "outcome")) : NULL;
+            if (!why) why = rf.detail[0] ? rf.detail : rg_err_text(e == RG_OK ? RG_E_INTERNAL : e);
+            search_error(st, "the vault refused %.*s: %.120s", (int)strcspn(pe->ref, "/"), pe->ref,
+                         why);
+            first_fail(c, PGO_FAIL_STORE, 0, st, NULL);
+            continue;
+        }
+        if (stored_add(&c->stored, pe->ref) != 0) {
+            search_error(st, "out of memory");
+            continue;
+        }
+        c->r->stored++;
+        st->resources++;
+        if (!strncmp(pe->ref, "Patient/", 8) && !c->r->patient_id[0])
+            snprintf(c->r->patient_id, sizeof c->r->patient_id, "%s", pe->ref + 8);
+    }
+    json_object_put(resp);
+    json_object_put(bundle);
+    c->npending = 0;
+}
+
+/* Prepares one entry's resource for the vault. Returns 1 when collect_max is reached (stop
+ * everything), else 0. */
 static int store_entry(struct collect *c, json_object *res, struct pgo_search_status *st)
 {
     const struct pgo_collect_params *p = c->p;
@@ -194,36 +262,22 @@ static int store_entry(struct collect *c, json_object *res, struct pgo_search_st
         return 0;
     }
     snprintf(ref, sizeof ref, "%s/%s", type, local);
-    if (stored_has(&c->stored, ref)) { /* found by an earlier search of this collection */
+    /* Found by an earlier search of this collection, or twice on this page. */
+    if (stored_has(&c->stored, ref) || pending_has(c, ref)) {
         st->resources++;
         return 0;
     }
-    if (c->stored.n >= c->max) {
+    if (c->stored.n + c->npending >= c->max) {
         c->r->truncated = true;
         return 1;
     }
-    bool is_patient = !strcmp(type, "Patient");
-    char type_copy[STORE_TYPE_MAX];
-    snprintf(type_copy, sizeof type_copy, "%s", type); /* type points into res, changed below */
     json_object_object_add(res, "id", json_object_new_string(local));
     pgo_rewrite_references(res, c->base, p->owner, p->provider);
     set_meta(res, p->resource_endpoint, p->owner);
-    struct rg_fail rf = {0};
-    enum rg_err e = rest_put_resource(p->vault, res, &rf);
-    if (e != RG_OK) {
-        search_error(st, "the vault refused a %s: %.120s", type_copy,
-                     rf.detail[0] ? rf.detail : rg_err_text(e));
-        first_fail(c, PGO_FAIL_STORE, 0, st, NULL);
-        return 0;
-    }
-    if (stored_add(&c->stored, ref) != 0) {
-        search_error(st, "out of memory");
-        return 0;
-    }
-    c->r->stored++;
-    st->resources++;
-    if (is_patient && !c->r->patient_id[0])
-        snprintf(c->r->patient_id, sizeof c->r->patient_id, "%s", local);
+    struct pending *pe = &c->pending[c->npending++];
+    pe->res = res;
+    memcpy(pe->ref, ref, sizeof ref);
+    if (c->npending == WRITE_CHUNK) flush_pending(c, st);
     return 0;
 }
 
@@ -309,6 +363,7 @@ static int read_page(struct collect *c, const char *url, struct pgo_search_statu
         json_object *res = jsonx_get(json_object_array_get_idx(entries, i), "resource");
         if (res && json_object_is_type(res, json_type_object)) stop = store_entry(c, res, st);
     }
+    flush_pending(c, st); /* before the page's tree, which holds the copies, is freed */
     const char *nx = stop ? NULL : next_link(v);
     if (nx) {
         if (!same_endpoint(c, nx)) {
@@ -468,8 +523,13 @@ int pgo_collect(const struct pgo_collect_params *p, struct pgo_collect_result *r
     if (p->nsearches && !(r->searches = calloc(p->nsearches, sizeof *r->searches)))
         return pgo_fail_set(f, PGO_FAIL_MEMORY, "out of memory");
     r->nsearches = p->nsearches;
+    c.pending = calloc(WRITE_CHUNK, sizeof *c.pending);
+    if (!c.pending) return pgo_fail_set(f, PGO_FAIL_MEMORY, "out of memory");
     c.http = pgo_http_open(p->call, PGO_MAX_BODY_DEFAULT, PGO_TIMEOUT_DEFAULT_S, f);
-    if (!c.http) return -1;
+    if (!c.http) {
+        free(c.pending);
+        return -1;
+    }
 
     bool stop = false;
     for (size_t i = 0; i < p->nsearches; i++) {
@@ -489,5 +549,6 @@ int pgo_collect(const struct pgo_collect_params *p, struct pgo_collect_result *r
     int rc = r->failures ? -1 : 0;
     if (c.stored.n && write_provenance(&c, r->failures ? NULL : f) != 0) rc = -1;
     stored_free(&c.stored);
+    free(c.pending);
     return rc;
 }

@@ -667,10 +667,11 @@ static void share_batch(void **state)
 }
 
 /* ---- the 28 BgZ searches over Dutch data ----
- * The DVA gets the 271 zib2020 nl-core examples and one Synthea patient; the PGO runs data
- * service 48's searches from etc/services.conf (the shipped catalogue) over mutual TLS. Without a
- * token the DVA answers for every patient, so this is the whole example set through the BgZ lens:
- * every search must succeed, and the wall time is printed (docs/pgo.md, Costs). */
+ * The DVA gets the 271 zib2020 nl-core examples (with REGIE_PGO_BENCH set, also one Synthea
+ * patient); the PGO runs data service 48's searches from etc/services.conf (the shipped catalogue)
+ * over mutual TLS. Without a token the DVA answers for every patient, so this is the whole example
+ * set through the BgZ lens: every search must succeed, and the wall time is printed (docs/pgo.md,
+ * Costs). */
 
 static const char *shared_dir(void)
 {
@@ -766,7 +767,8 @@ static void bgz_collect(void **state)
     const char *synthea[] = {"0-hospitalInformation1625911868739.json.bz2",
                              "0-practitionerInformation1625911868739.json.bz2",
                              "057aa36e-b892-9964-75b9-ffb46b097e34.json.bz2"};
-    bool with_synthea = true;
+    /* A Synthea patient adds volume (~40 s to load under the sanitizers): only when timing. */
+    bool with_synthea = getenv("REGIE_PGO_BENCH") != NULL;
     for (size_t i = 0; i < 3 && with_synthea; i++) {
         snprintf(path, sizeof path, "%s/data/synthea/%s", shared_dir(), synthea[i]);
         with_synthea = load_bundle_bz2(f, path);
@@ -790,7 +792,7 @@ static void bgz_collect(void **state)
                 fprintf(stderr, "  %s: %s\n", r.searches[i].search, r.searches[i].error);
         assert_int_equal(rc, 0);
         assert_int_equal(r.failures, 0);
-        assert_true(r.stored > 100);
+        assert_true(r.stored >= (with_synthea ? 120 : 80)); /* 98 and 139 when written */
         size_t pages = 0;
         for (size_t i = 0; i < r.nsearches; i++) pages += r.searches[i].pages;
         fprintf(stderr,
