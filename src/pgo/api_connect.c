@@ -431,7 +431,8 @@ static void bounce_url(struct http_request *req, char *out, size_t cap)
                 else
                     buf_printf(&b, "%%%02X", *s);
             }
-            buf_append_char(&b, part ? '&' : '=');
+            /* The URL goes into an HTML attribute: '&' is written as its entity. */
+            buf_append_str(&b, part ? "&amp;" : "=");
         }
     }
     buf_append_str(&b, "bounce=1");
