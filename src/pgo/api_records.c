@@ -40,6 +40,30 @@ static int add_record(void *ctx, const struct store_row *row)
     return 0;
 }
 
+/* The account's providers by resource endpoint, so the app can name the source of each record
+ * (a collected resource's meta.source is the endpoint it came from). */
+struct sources_ctx {
+    struct pgo_api *api;
+    json_object *map;
+};
+
+static int add_source(const struct pgo_connection *c, void *ctx)
+{
+    struct sources_ctx *s = ctx;
+    struct pgo_endpoints ep;
+    if (pgo_api_endpoints(s->api, c->provider, c->service, &ep) != 0 ||
+        jsonx_get(s->map, ep.resource))
+        return 0;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "provider", json_object_new_string(c->provider));
+    const char *display = s->api->cfg.display_name
+                              ? s->api->cfg.display_name(s->api->cfg.display_ctx, c->provider)
+                              : NULL;
+    json_object_object_add(o, "display", display ? json_object_new_string(display) : NULL);
+    json_object_object_add(s->map, ep.resource, o);
+    return 0;
+}
+
 void pgo_api_records(struct http_request *req, struct http_reply *rep)
 {
     struct pgo_api *api = req->app;
@@ -84,6 +108,9 @@ void pgo_api_records(struct http_request *req, struct http_reply *rep)
     json_object_object_add(o, "total", json_object_new_int64(total));
     json_object_object_add(o, "more", json_object_new_boolean(more));
     json_object_object_add(o, "resources", arr);
+    struct sources_ctx sources = {.api = api, .map = json_object_new_object()};
+    pgo_conn_list(api->cfg.conns, who.account.subject, add_source, &sources);
+    json_object_object_add(o, "sources", sources.map);
     pgo_api_json(rep, 200, o);
     json_object_put(o);
 }

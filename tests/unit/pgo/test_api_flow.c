@@ -419,6 +419,20 @@ static void connect_collect_refresh_revoke(void **state)
     assert_null(strstr(r.body, "RT1"));
     fx_resp_free(&r);
 
+    /* The app reads them by type, with the provider behind each meta.source. */
+    fx_call(f, &f->alice, false, "GET", "/api/records?type=Condition", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 1);
+    const char *source = jsonx_get_str(
+        jsonx_get(json_object_array_get_idx(jsonx_get(r.json, "resources"), 0), "meta"), "source");
+    assert_non_null(source);
+    assert_string_equal(jsonx_get_str(jsonx_get(jsonx_get(r.json, "sources"), source), "provider"),
+                        "huisartsdelinde@medmij");
+    fx_resp_free(&r);
+    fx_call(f, &f->bob, false, "GET", "/api/records?type=Condition", NULL, &r);
+    assert_int_equal(r.status, 401); /* bob never logged in here */
+    fx_resp_free(&r);
+
     /* Collect again: the same resources are updated, not copied. */
     char target[128];
     snprintf(target, sizeof target, "/api/connections/%lld/collect", (long long)id);
