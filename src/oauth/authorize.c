@@ -8,6 +8,7 @@
  *   POST /oauth/authorize step=consent  decision=allow|deny: the consent and a code, or
  *                                       access_denied, as a redirect to the client
  *   POST /oauth/authorize without step  an authorization request sent as a form (RFC 6749 §3.1)
+ *   GET/POST /oauth/consents             the patient's own consents page (consents.c)
  *
  * Every form carries the pending request (sealed, authorize_pending.c) and a CSRF token: of the
  * pre-login cookie on the login form, of the session on the consent form. Nothing here logs a
@@ -348,7 +349,7 @@ static void authorize_post(struct http_request *req, struct http_reply *rep)
 
 size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t cap)
 {
-    if (cap < 2) return 0;
+    if (cap < 4) return 0;
     out[0] = (struct http_route){.method = "GET",
                                  .pattern = "/oauth/authorize",
                                  .handler = authorize_get,
@@ -362,5 +363,5 @@ size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t
                                  .body_limit = FORM_BODY_LIMIT,
                                  .name = "oauth-authorize-form",
                                  .ctx = s};
-    return 2;
+    return 2 + oauth_consents_routes(s, out + 2, cap - 2);
 }

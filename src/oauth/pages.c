@@ -74,6 +74,8 @@ static const char page_style[] =
     "label{display:block;margin-top:.75rem;font-weight:600}"
     "input{font:inherit;padding:.4rem;width:100%;box-sizing:border-box}"
     "button{font:inherit;padding:.5rem 1.25rem;margin:1rem .5rem 0 0}"
+    "table{border-collapse:collapse;width:100%;margin:1rem 0}"
+    "th,td{border:1px solid #888;padding:.3rem;text-align:left;vertical-align:top}"
     ":focus{outline:3px solid #1d4ed8;outline-offset:2px}";
 
 static void head(struct buf *b, const char *title)
@@ -107,7 +109,7 @@ static void form_open(struct buf *b, const char *action, const char *step, const
     html_escape(b, action);
     buf_append_str(b, "\">\n");
     hidden(b, "step", step);
-    hidden(b, "req", req);
+    if (req) hidden(b, "req", req);
     hidden(b, "csrf", csrf);
 }
 
@@ -123,11 +125,18 @@ int page_login(struct buf *out, const struct page_login *p)
                         "is a local stand-in for DigiD, not DigiD.</span> (");
     html_escape(out, p->idp_name);
     buf_append_str(out, ")</p>\n<p>");
-    html_escape(out, p->org);
-    buf_append_str(out, " vraagt toegang tot uw gegevens. Log eerst in.<br><span class=\"en\" "
-                        "lang=\"en\">");
-    html_escape(out, p->org);
-    buf_append_str(out, " asks for access to your data. Please log in first.</span></p>\n");
+    if (p->org) {
+        html_escape(out, p->org);
+        buf_append_str(out, " vraagt toegang tot uw gegevens. Log eerst in.<br><span class=\"en\" "
+                            "lang=\"en\">");
+        html_escape(out, p->org);
+        buf_append_str(out, " asks for access to your data. Please log in first.</span></p>\n");
+    } else {
+        buf_append_str(out, "Log in om te zien welke apps uw gegevens mogen ophalen of aanleveren, "
+                            "en om een toestemming in te trekken.<br><span class=\"en\" "
+                            "lang=\"en\">Log in to see which apps may use your data, and to "
+                            "withdraw a consent.</span></p>\n");
+    }
     if (p->retry_after_s > 0)
         buf_printf(out,
                    "<p class=\"error\" role=\"alert\">Te veel mislukte pogingen. Probeer het over "
@@ -250,5 +259,65 @@ int page_error(struct buf *out, const struct page_error *p)
         buf_append_str(out, "</span>");
     }
     buf_append_str(out, "</p>\n");
+    return tail(out);
+}
+
+static const char *const consent_state_text[] = {"Actief", "Ingetrokken", "Verlopen"};
+
+int page_consents(struct buf *out, const struct page_consents *p)
+{
+    head(out, "Mijn toestemmingen");
+    buf_append_str(out, "<h1>Mijn toestemmingen bij ");
+    html_escape(out, p->provider);
+    buf_append_str(out, "</h1>\n");
+    if (p->user && *p->user) {
+        buf_append_str(out, "<p>Ingelogd als ");
+        html_escape(out, p->user);
+        buf_append_str(out, ".</p>\n");
+    }
+    if (p->message) {
+        buf_append_str(out, "<p class=\"error\" role=\"status\">");
+        html_escape(out, p->message);
+        buf_append_str(out, "</p>\n");
+    }
+    if (p->n_rows == 0) {
+        buf_append_str(out, "<p>U heeft geen apps toestemming gegeven. <span class=\"en\" "
+                            "lang=\"en\">You have not given any app consent.</span></p>\n");
+    } else {
+        buf_append_str(out, "<table>\n<caption>Apps met toestemming voor uw gegevens <span "
+                            "class=\"en\" lang=\"en\">(apps with consent)</span></caption>\n"
+                            "<thead><tr><th scope=\"col\">App</th><th scope=\"col\">Gegevens</th>"
+                            "<th scope=\"col\">Gegeven op</th><th scope=\"col\">Geldig tot</th>"
+                            "<th scope=\"col\">Status</th><th scope=\"col\">Actie</th></tr>"
+                            "</thead>\n<tbody>\n");
+        for (size_t i = 0; i < p->n_rows; i++) {
+            const struct page_consent_row *r = &p->rows[i];
+            buf_append_str(out, "<tr><td>");
+            html_escape(out, r->org);
+            buf_append_str(out, "</td><td>");
+            html_escape(out, r->services);
+            buf_append_str(out, "</td><td>");
+            html_escape(out, r->given);
+            buf_append_str(out, "</td><td>");
+            html_escape(out, r->until);
+            buf_append_str(out, "</td><td>");
+            int st = r->state >= 0 && r->state <= 2 ? r->state : 2;
+            buf_append_str(out, consent_state_text[st]);
+            buf_append_str(out, "</td><td>");
+            if (st == 0) {
+                form_open(out, p->action, "revoke", NULL, p->csrf);
+                hidden(out, "consent", r->id);
+                buf_append_str(out, "<button type=\"submit\" aria-label=\"Intrekken: ");
+                html_escape(out, r->org);
+                buf_append_str(out, "\">Intrekken</button>\n</form>");
+            }
+            buf_append_str(out, "</td></tr>\n");
+        }
+        buf_append_str(out, "</tbody>\n</table>\n<p class=\"en\">Na intrekken kan de app geen "
+                            "gegevens meer ophalen of aanleveren. <span lang=\"en\">After "
+                            "withdrawal the app can no longer use your data.</span></p>\n");
+    }
+    form_open(out, p->action, "logout", NULL, p->csrf);
+    buf_append_str(out, "<button type=\"submit\">Uitloggen</button>\n</form>\n");
     return tail(out);
 }

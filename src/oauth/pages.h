@@ -29,8 +29,9 @@ struct page_login {
     const char *action;    /* form action, e.g. "/oauth/authorize" */
     const char *idp_name;  /* the identity provider's own name (says it is a stand-in) */
     const char *provider;  /* this DVA's display name */
-    const char *org;       /* the PGO organisation asking (from the OCL) */
-    const char *req;       /* the pending request's handle (hidden field) */
+    const char *org;       /* the PGO organisation asking (from the OCL); NULL on the consents
+                              page, which no app asks for */
+    const char *req;       /* the pending request's handle (hidden field); NULL for none */
     const char *csrf;      /* the login form's CSRF token (hidden field) */
     const char *username;  /* refilled after a failed attempt; NULL for empty */
     const char *error;     /* a message shown above the form; NULL for none */
@@ -57,6 +58,27 @@ int page_consent(struct buf *out, const struct page_consent *p);
 /* The fixed Dutch question of the consent page, by kind; and the English line under it. */
 const char *page_consent_default_text(int share);
 const char *page_consent_english_text(int share);
+
+/* "Mijn toestemmingen": the patient's consents at this DVA, each active one with a button to
+ * withdraw it (step=revoke, consent=<id>), and a logout button (step=logout). */
+struct page_consent_row {
+    const char *id;       /* the consent id (hidden field) */
+    const char *org;      /* the app's organisation (OCL), or its client_id */
+    const char *services; /* the data services' names, joined */
+    const char *given;    /* dates, YYYY-MM-DD */
+    const char *until;
+    int state; /* 0 active, 1 withdrawn, 2 expired */
+};
+struct page_consents {
+    const char *action;
+    const char *provider;
+    const char *user;
+    const char *csrf;
+    const char *message; /* shown above the table; NULL for none */
+    const struct page_consent_row *rows;
+    size_t n_rows;
+};
+int page_consents(struct buf *out, const struct page_consents *p);
 
 /* An error shown to the user (never a redirect): a Dutch title and text, and an English line. */
 struct page_error {

@@ -183,6 +183,61 @@ static void test_consent_page(void **state)
                                  "De Linde</strong>"));
 }
 
+static void test_consents_page(void **state)
+{
+    (void)state;
+    const struct page_consent_row rows[] = {
+        {.id = "c-1",
+         .org = "PGO <1>",
+         .services = "A & B",
+         .given = "2026-12-01",
+         .until = "2027-12-01",
+         .state = 0},
+        {.id = "c-2",
+         .org = "PGO 2",
+         .services = "C",
+         .given = "2026-01-01",
+         .until = "2026-02-01",
+         .state = 1},
+        {.id = "c-3",
+         .org = "PGO 3",
+         .services = "D",
+         .given = "2025-01-01",
+         .until = "2025-02-01",
+         .state = 2},
+    };
+    struct page_consents p = {.action = "/oauth/consents",
+                              .provider = "De Linde",
+                              .user = "jan",
+                              .csrf = "tok",
+                              .rows = rows,
+                              .n_rows = 3};
+    struct buf b;
+    buf_init(&b, 65536);
+    assert_int_equal(page_consents(&b, &p), 0);
+    assert_non_null(strstr(b.data, "<td>PGO &lt;1&gt;</td><td>A &amp; B</td><td>2026-12-01</td>"));
+    assert_non_null(strstr(b.data, "<td>Actief</td>"));
+    assert_non_null(strstr(b.data, "<td>Ingetrokken</td>"));
+    assert_non_null(strstr(b.data, "<td>Verlopen</td>"));
+    /* A withdraw button for the active consent only, each form with the CSRF token. */
+    assert_non_null(strstr(b.data, "name=\"consent\" value=\"c-1\""));
+    assert_null(strstr(b.data, "value=\"c-2\""));
+    assert_null(strstr(b.data, "value=\"c-3\""));
+    assert_non_null(strstr(b.data, "name=\"step\" value=\"logout\""));
+    assert_non_null(strstr(b.data, "name=\"csrf\" value=\"tok\""));
+    assert_non_null(strstr(b.data, "<th scope=\"col\">"));
+    buf_free(&b);
+
+    buf_init(&b, 65536);
+    p.n_rows = 0;
+    p.message = "<ok>";
+    assert_int_equal(page_consents(&b, &p), 0);
+    assert_non_null(strstr(b.data, "geen apps toestemming"));
+    assert_non_null(strstr(b.data, "&lt;ok&gt;"));
+    assert_null(strstr(b.data, "<table"));
+    buf_free(&b);
+}
+
 static void test_error_page(void **state)
 {
     (void)state;
@@ -202,7 +257,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escape),       cmocka_unit_test(test_escape_n),
         cmocka_unit_test(test_csp),          cmocka_unit_test(test_login_page),
-        cmocka_unit_test(test_consent_page), cmocka_unit_test(test_error_page),
+        cmocka_unit_test(test_consent_page), cmocka_unit_test(test_consents_page),
+        cmocka_unit_test(test_error_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
