@@ -218,8 +218,14 @@ static void flush_pending(struct collect *c, struct pgo_search_status *st)
         const struct pending *pe = &c->pending[i];
         json_object *r = out ? jsonx_get(json_object_array_get_idx(out, i), "response") : NULL;
         const char *status = jsonx_get_str(r, "status");
-        if (!status || (strncmp(status, "200", 3) != 0 && strncmp(status, "201", 3) != 0)) {
+        struct rg_fail one = {0};
+        /* The batch as a whole was refused (a vault with a smaller Bundle limit, ...): each
+         * copy on its own then. */
+        bool put_ok = !out && rest_put_resource(c->p->vault, pe->res, &one) == RG_OK;
+        if (!put_ok &&
+            (!status || (strncmp(status, "200", 3) != 0 && strncmp(status, "201", 3) != 0))) {
             const char *why = r ? outcome_text(jsonx_get(r, "outcome")) : NULL;
+            if (!why && one.detail[0]) why = one.detail;
             if (!why) why = rf.detail[0] ? rf.detail : rg_err_text(e == RG_OK ? RG_E_INTERNAL : e);
             search_error(st, "the vault refused %.*s: %.120s", (int)strcspn(pe->ref, "/"), pe->ref,
                          why);
