@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/qr.h"
 #include "json/jsonx.h"
 #include "pgo/api_internal.h"
 #include "util/log.h"
@@ -170,6 +171,57 @@ void pgo_api_me(struct http_request *req, struct http_reply *rep)
     pgo_api_json(rep, 200, o);
     json_object_put(o);
     OPENSSL_cleanse(&who, sizeof who);
+}
+
+/* ---- a new second factor (a new phone): POST /api/totp/begin, POST /api/totp/confirm ---- */
+
+void pgo_api_totp_begin(struct http_request *req, struct http_reply *rep)
+{
+    struct pgo_api *api = req->app;
+    struct pgo_who who;
+    if (pgo_api_session(api, req, rep, true, &who) != 0) return;
+    struct accounts_enrolment e = {0};
+    if (accounts_totp_begin(api->cfg.accounts, who.account.id, &e) != ACCOUNTS_OK) {
+        pgo_api_error(rep, 500, "internal", "no new secret could be made");
+        return;
+    }
+    /* The current secret stays in force until a code of the new one is confirmed. */
+    char *svg = qr_svg(e.uri);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "secret", json_object_new_string(e.secret));
+    json_object_object_add(o, "uri", json_object_new_string(e.uri));
+    json_object_object_add(o, "qr_svg", svg ? json_object_new_string(svg) : NULL);
+    pgo_api_json(rep, 200, o);
+    json_object_put(o);
+    free(svg);
+    accounts_enrolment_free(&e);
+}
+
+void pgo_api_totp_confirm(struct http_request *req, struct http_reply *rep)
+{
+    struct pgo_api *api = req->app;
+    struct pgo_who who;
+    if (pgo_api_session(api, req, rep, true, &who) != 0) return;
+    const char *code = jsonx_get_str(req->json, "code");
+    if (!code) {
+        pgo_api_error(rep, 400, "invalid_request", "code is required");
+        return;
+    }
+    enum accounts_rc rc = accounts_totp_confirm(api->cfg.accounts, who.account.id, code);
+    if (rc == ACCOUNTS_NOT_FOUND) {
+        pgo_api_error(rep, 409, "no_pending_secret", "start with POST /api/totp/begin");
+        return;
+    }
+    if (rc != ACCOUNTS_OK) {
+        pgo_api_error(rep, 400, "wrong_code", "that is not a current code of the new secret");
+        return;
+    }
+    pgo_api_audit(api, who.account.subject, "update", "Account/totp", 200, "patient-access", NULL,
+                  NULL);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "confirmed", json_object_new_boolean(1));
+    pgo_api_json(rep, 200, o);
+    json_object_put(o);
 }
 
 /* ---- the audit log ---- */
@@ -372,6 +424,16 @@ size_t pgo_api_routes(struct pgo_api *api, struct http_route *out, size_t cap)
          .pattern = "/api/shares",
          .handler = pgo_api_shares,
          .name = "pgo-shares"},
+        {.method = "POST",
+         .pattern = "/api/totp/begin",
+         .handler = pgo_api_totp_begin,
+         .name = "pgo-totp-begin"},
+        {.method = "POST",
+         .pattern = "/api/totp/confirm",
+         .handler = pgo_api_totp_confirm,
+         .body = HTTP_BODY_JSON,
+         .body_limit = 1024,
+         .name = "pgo-totp-confirm"},
         {.method = "GET",
          .pattern = "/api/records",
          .handler = pgo_api_records,

@@ -62,7 +62,7 @@ struct pgo_api;
 struct pgo_api *pgo_api_new(const struct pgo_api_config *cfg, char *err, size_t err_len);
 void pgo_api_free(struct pgo_api *api);
 
-#define PGO_API_ROUTES 16
+#define PGO_API_ROUTES 20
 
 /* Writes the API's routes (each with .ctx = api) into out (room for PGO_API_ROUTES); returns
  * how many. The routes point into api: keep it alive while a server uses them. */

@@ -66,6 +66,8 @@ void pgo_api_collect(struct http_request *req, struct http_reply *rep);
 void pgo_api_disconnect(struct http_request *req, struct http_reply *rep);
 void pgo_api_share(struct http_request *req, struct http_reply *rep);
 void pgo_api_shares(struct http_request *req, struct http_reply *rep);
+void pgo_api_totp_begin(struct http_request *req, struct http_reply *rep);
+void pgo_api_totp_confirm(struct http_request *req, struct http_reply *rep);
 void pgo_api_records(struct http_request *req, struct http_reply *rep);
 void pgo_api_measurement(struct http_request *req, struct http_reply *rep);
 

@@ -620,6 +620,44 @@ static void accesses_are_audited(void **state)
     assert_int_equal(search, 1);
 }
 
+static void a_new_second_factor_takes_over_once_confirmed(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(fx_login(f, &f->alice), 200);
+    struct fx_resp r;
+    fx_call(f, &f->alice, false, "POST", "/api/totp/begin", NULL, &r);
+    assert_int_equal(r.status, 403);
+    fx_resp_free(&r);
+    fx_call(f, &f->alice, true, "POST", "/api/totp/begin", NULL, &r);
+    assert_int_equal(r.status, 200);
+    char secret[TOTP_SECRET_B32];
+    assert_non_null(jsonx_get_str(r.json, "secret"));
+    snprintf(secret, sizeof secret, "%s", jsonx_get_str(r.json, "secret"));
+    assert_non_null(strstr(jsonx_get_str(r.json, "uri"), "otpauth://totp/"));
+    assert_non_null(strstr(jsonx_get_str(r.json, "qr_svg"), "<svg"));
+    fx_resp_free(&r);
+
+    fx_call(f, &f->alice, true, "POST", "/api/totp/confirm", "{\"code\":\"000000\"}", &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(error_of(&r), "wrong_code");
+    fx_resp_free(&r);
+    /* Until confirmed the old secret still logs in. */
+    assert_int_equal(fx_login(f, &f->alice), 200);
+    struct fx_user renewed = f->alice;
+    snprintf(renewed.secret, sizeof renewed.secret, "%s", secret);
+    f->now += TOTP_PERIOD;
+    char code[8], body[64];
+    fx_totp(f, &renewed, code);
+    snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+    fx_call(f, &f->alice, true, "POST", "/api/totp/confirm", body, &r);
+    assert_int_equal(r.status, 200);
+    fx_resp_free(&r);
+    /* Now the new one logs in and the old one does not. */
+    struct fx_user old = f->alice;
+    assert_int_equal(fx_login(f, &old), 401);
+    assert_int_equal(fx_login(f, &renewed), 200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -636,6 +674,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(measurements_are_stored_as_the_patients_own, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(accesses_are_audited, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_new_second_factor_takes_over_once_confirmed, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
