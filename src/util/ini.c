@@ -210,7 +210,7 @@ static int setting_line(struct parser *p, const char *s, const char *end)
     const char *key = keep(p, s, (size_t)(ke - s));
     const char *v = eq + 1;
     while (v < end && is_blank(*v)) v++;
-    const char *value;
+    const char *value = NULL; /* set by both branches; gcc -O2 cannot see it */
     if (v < end && *v == '"') {
         if (quoted_value(p, v, end, &value) != 0) return -1;
     } else {
