@@ -588,7 +588,9 @@ void pgo_api_collect(struct http_request *req, struct http_reply *rep)
     pgo_tokens_clear(&t);
     struct pgo_connection after;
     if (pgo_conn_get(api->cfg.conns, who.account.subject, c.id, &after) != PGO_CONN_OK) after = c;
-    json_object *o = connection_json(api, NULL, &after);
+    const struct medmij_list *gnl = medmij_lists_acquire(api->cfg.lists, MEDMIJ_GNL);
+    json_object *o = connection_json(api, gnl, &after);
+    if (gnl) medmij_lists_release(api->cfg.lists, gnl);
     json_object_object_add(o, "complete", json_object_new_boolean(rc == 0));
     pgo_api_json(rep, 200, o);
     json_object_put(o);
