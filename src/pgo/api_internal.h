@@ -69,6 +69,7 @@ void pgo_api_shares(struct http_request *req, struct http_reply *rep);
 void pgo_api_totp_begin(struct http_request *req, struct http_reply *rep);
 void pgo_api_totp_confirm(struct http_request *req, struct http_reply *rep);
 void pgo_api_records(struct http_request *req, struct http_reply *rep);
+void pgo_api_record(struct http_request *req, struct http_reply *rep);
 void pgo_api_measurement(struct http_request *req, struct http_reply *rep);
 
 /* Back-channel helpers (api_connect.c). */

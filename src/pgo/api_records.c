@@ -115,6 +115,29 @@ void pgo_api_records(struct http_request *req, struct http_reply *rep)
     json_object_put(o);
 }
 
+/* GET /api/records/{type}/{id}: one resource of the account's (404 for anything else). */
+void pgo_api_record(struct http_request *req, struct http_reply *rep)
+{
+    struct pgo_api *api = req->app;
+    struct pgo_who who;
+    if (pgo_api_session(api, req, rep, false, &who) != 0) return;
+    const char *type = req->args[0], *id = req->args[1];
+    json_object *v =
+        type_name(type) && strlen(id) < STORE_ID_MAX ? pgo_vault_read(api, type, id) : NULL;
+    bool mine = v && pgo_vault_owned(v, who.account.subject);
+    char what[160];
+    snprintf(what, sizeof what, "%s/%.64s", type_name(type) ? type : "?", id);
+    pgo_api_audit(api, who.account.subject, "read", what, mine ? 200 : 404, "patient-access", NULL,
+                  NULL);
+    if (!mine) {
+        json_object_put(v);
+        pgo_api_error(rep, 404, "not_found", "no such record of yours");
+        return;
+    }
+    pgo_api_json(rep, 200, v);
+    json_object_put(v);
+}
+
 /* meta of a measurement: its profiles as given, the owner's tag. */
 static json_object *measurement_meta(json_object *given, const char *subject)
 {

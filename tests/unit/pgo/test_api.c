@@ -566,6 +566,20 @@ static void measurements_are_stored_as_the_patients_own(void **state)
     fx_call(f, &f->alice, false, "GET", "/api/records?type=Observation", NULL, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 1);
+    char target[128];
+    snprintf(target, sizeof target, "/api/records/Observation/%s",
+             jsonx_get_str(json_object_array_get_idx(jsonx_get(r.json, "resources"), 0), "id"));
+    fx_resp_free(&r);
+    /* One record: Alice's own, not Bob's to read. */
+    fx_call(f, &f->alice, false, "GET", target, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jsonx_get_str(r.json, "resourceType"), "Observation");
+    fx_resp_free(&r);
+    fx_call(f, &f->bob, false, "GET", target, NULL, &r);
+    assert_int_equal(r.status, 404);
+    fx_resp_free(&r);
+    fx_call(f, &f->alice, false, "GET", "/api/records/Observation/nope", NULL, &r);
+    assert_int_equal(r.status, 404);
     fx_resp_free(&r);
     fx_call(f, &f->alice, false, "GET", "/api/records?type=Patient", NULL, &r);
     assert_int_equal(json_object_get_int64(jsonx_get(r.json, "total")), 1);
