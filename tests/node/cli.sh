@@ -131,6 +131,10 @@ if started dva dva 'huisartsdelinde@medmij' http; then
     code=$(curl -s -o /dev/null -w '%{http_code}' "$url/no-such-route")
     [ "$code" = 404 ] || fail "dva: plain HTTP got $code, want 404"
   fi
+  # Its port is taken: a second node there cannot listen (exit 1, after opening its data_dir).
+  dva_conf | sed 's|^data_dir = gp|data_dir = gp-busy|' >"$tmp/busy.conf"
+  run busy 1 "$REGIE" serve --config "$tmp/busy.conf" --listen "${url#http://}"
+  has busy.err "regie serve: cannot listen on ${url#http://}"
   stopped dva
 fi
 layout "$tmp/gp"
