@@ -488,7 +488,7 @@ void pgo_api_callback(struct http_request *req, struct http_reply *rep)
                  : "Deze terugkeer is onbekend of al gebruikt. / This return is unknown or was "
                    "used already.",
              NULL);
-        return;
+        goto done;
     }
     struct pgo_connection c;
     if (pgo_conn_get(api->cfg.conns, who.account.subject, p.connection, &c) != PGO_CONN_OK) {
@@ -515,7 +515,9 @@ void pgo_api_callback(struct http_request *req, struct http_reply *rep)
     if (pgo_token_request(&call, ep.token, api->client_id, code, p.redirect_uri, p.verifier, &t,
                           &f) != 0) {
         log_warn("pgo: connection %" PRId64 ": token request failed: %s", c.id, f.message);
-        pgo_api_audit(api, c.account, "consent", "Connection", 502, "medmij-connect", c.provider,
+        char failed[48];
+        snprintf(failed, sizeof failed, "Connection/%" PRId64, c.id);
+        pgo_api_audit(api, c.account, "consent", failed, 502, "medmij-connect", c.provider,
                       p.correlation_id);
         char why[48];
         error_code(f.kind == PGO_FAIL_OAUTH ? f.oauth_error : "token_failed", why, sizeof why);
