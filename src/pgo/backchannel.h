@@ -198,6 +198,11 @@ struct pgo_collect_params {
                                      every derived id, so two accounts never share a copy */
     size_t collect_max;           /* most resources stored; 0: PGO_COLLECT_MAX_DEFAULT */
     const struct pgo_call_opts *call;
+    /* The resource types this data service may return ([service ID] types); an entry of another
+     * type is not stored (counted in pgo_search_status.skipped; the search still succeeds).
+     * NULL / 0: every type. */
+    const char *const *types;
+    size_t ntypes;
 };
 
 /* How one search went. */
@@ -206,6 +211,7 @@ struct pgo_search_status {
     long http_status;   /* of the last page read; 0 when nothing was answered */
     size_t pages;       /* searchset pages read */
     size_t resources;   /* entries stored from it (a resource found twice counts twice) */
+    size_t skipped;     /* entries of a type outside params.types, not stored */
     bool ok;            /* every page read and stored */
     char error[200];    /* why not, when !ok */
 };

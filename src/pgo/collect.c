@@ -246,6 +246,14 @@ static void flush_pending(struct collect *c, struct pgo_search_status *st)
     c->npending = 0;
 }
 
+static bool type_allowed(const struct pgo_collect_params *p, const char *type)
+{
+    if (!p->ntypes) return true;
+    for (size_t i = 0; i < p->ntypes; i++)
+        if (p->types[i] && !strcmp(p->types[i], type)) return true;
+    return false;
+}
+
 /* Prepares one entry's resource for the vault. Returns 1 when collect_max is reached (stop
  * everything), else 0. */
 static int store_entry(struct collect *c, json_object *res, struct pgo_search_status *st)
@@ -258,6 +266,10 @@ static int store_entry(struct collect *c, json_object *res, struct pgo_search_st
         return 0;
     }
     if (!strcmp(type, "OperationOutcome")) return 0; /* the DVA's remarks, not the patient's data */
+    if (!type_allowed(p, type)) { /* not what this data service is about: not kept */
+        st->skipped++;
+        return 0;
+    }
     if (!id || !valid_id(id)) {
         search_error(st, "a %.64s without a valid id was skipped", type);
         return 0;
@@ -513,7 +525,8 @@ int pgo_collect(const struct pgo_collect_params *p, struct pgo_collect_result *r
     memset(r, 0, sizeof *r);
     pgo_fail_clear(f);
     if (!p || !p->vault || !given(p->resource_endpoint) || !given(p->access_token) ||
-        !given(p->provider) || !given(p->owner) || (p->nsearches && !p->searches))
+        !given(p->provider) || !given(p->owner) || (p->nsearches && !p->searches) ||
+        (p->ntypes && !p->types))
         return pgo_fail_set(f, PGO_FAIL_ARGS, "collect: a required value is missing");
     struct collect c = {.p = p, .r = r, .f = f};
     c.base_len = strlen(p->resource_endpoint);

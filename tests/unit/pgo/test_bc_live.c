@@ -488,6 +488,27 @@ static void collect_one_by_one(void **state)
     rest_free(narrow);
 }
 
+/* Only the data service's types are kept. */
+static void collect_only_service_types(void **state)
+{
+    struct fx *f = *state;
+    struct pgo_collect_params p = params(f, f->fhir);
+    const char *types[] = {"Patient", "Condition"};
+    p.types = types;
+    p.ntypes = 2;
+    struct pgo_collect_result r;
+    struct pgo_fail fl;
+    assert_int_equal(pgo_collect(&p, &r, &fl), 0);
+    assert_int_equal(r.stored, 3);              /* the Patient and two Conditions */
+    assert_int_equal(r.searches[0].skipped, 1); /* the _include'd Practitioner */
+    assert_int_equal(r.searches[2].skipped, 1); /* the Observation */
+    assert_true(r.searches[2].ok);
+    struct census c = census(f->vault_store);
+    assert_int_equal(c.total, 4);
+    assert_int_equal(c.practitioners + c.observations, 0);
+    pgo_collect_result_free(&r);
+}
+
 static void collect_max_truncates(void **state)
 {
     struct fx *f = *state;
@@ -741,23 +762,28 @@ static bool load_bundle_bz2(struct fx *f, const char *path)
     return ok;
 }
 
-/* The search lines of one [service ID] section of the catalogue. */
-static size_t service_searches(const char *path, const char *id, char **out, size_t max)
+/* The values of one key ("search", "types") in one [service ID] section of the catalogue. */
+static size_t service_values(const char *path, const char *id, const char *key, char **out,
+                             size_t max)
 {
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
     char line[4096], want[64];
     snprintf(want, sizeof want, "[service %s]", id);
     bool in = false;
-    size_t n = 0;
+    size_t n = 0, kl = strlen(key);
     while (fgets(line, sizeof line, fp) && n < max) {
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '[') in = !strcmp(line, want);
-        if (!in || strncmp(line, "search", 6) != 0) continue;
-        const char *v = strchr(line, '=');
+        if (!in || strncmp(line, key, kl) != 0 || (line[kl] != ' ' && line[kl] != '=')) continue;
+        char *v = strchr(line, '=');
         if (!v) continue;
         for (v++; *v == ' '; v++) {
         }
+        char *hash = strstr(v, " #"); /* a trailing comment (searches hold no " #") */
+        if (hash) *hash = '\0';
+        size_t len = strlen(v);
+        while (len && v[len - 1] == ' ') v[--len] = '\0';
         out[n++] = strdup(v);
     }
     fclose(fp);
@@ -791,13 +817,17 @@ static void bgz_collect(void **state)
         snprintf(path, sizeof path, "%s/data/synthea/%s", shared_dir(), synthea[i]);
         with_synthea = load_bundle_bz2(f, path);
     }
-    char *searches[64];
-    size_t n = service_searches("etc/services.conf", "48", searches, 64);
+    char *searches[64], *types[64];
+    size_t n = service_values("etc/services.conf", "48", "search", searches, 64);
     assert_int_equal(n, 28);
+    size_t ntypes = service_values("etc/services.conf", "48", "types", types, 64);
+    assert_true(ntypes >= 20);
 
     struct pgo_collect_params p = params(f, f->fhir);
     p.searches = (const char *const *)searches;
     p.nsearches = n;
+    p.types = (const char *const *)types;
+    p.ntypes = ntypes;
     struct pgo_collect_result r;
     struct pgo_fail fl;
     for (int round = 1; round <= 2; round++) {
@@ -812,7 +842,10 @@ static void bgz_collect(void **state)
         assert_int_equal(r.failures, 0);
         assert_true(r.stored >= (with_synthea ? 120 : 80)); /* 98 and 139 when written */
         size_t pages = 0;
+        size_t skipped = 0;
         for (size_t i = 0; i < r.nsearches; i++) pages += r.searches[i].pages;
+        for (size_t i = 0; i < r.nsearches; i++) skipped += r.searches[i].skipped;
+        assert_int_equal(skipped, 0); /* the catalogue's types cover what its searches find */
         fprintf(stderr,
                 "bgz_collect round %d (%s): %zu zib examples%s in the DVA; 28 searches, %zu pages, "
                 "%zu resources stored in %.0f ms\n",
@@ -823,6 +856,7 @@ static void bgz_collect(void **state)
     struct census c = census(f->vault_store);
     assert_int_equal(c.provenance, 2);
     for (size_t i = 0; i < n; i++) free(searches[i]);
+    for (size_t i = 0; i < ntypes; i++) free(types[i]);
 }
 
 /* TLS only: what the back channel refuses. */
@@ -890,6 +924,7 @@ int main(void)
         cmocka_unit_test(url_rules),
         cmocka_unit_test_setup_teardown(collect_twice_no_duplicates, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(collect_one_by_one, setup_plain, teardown),
+        cmocka_unit_test_setup_teardown(collect_only_service_types, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(collect_max_truncates, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(collect_refuses_bad_peers, setup_plain, teardown),
         cmocka_unit_test_setup_teardown(token_round_trip, setup_plain, teardown),
