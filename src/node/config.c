@@ -633,6 +633,7 @@ int node_config_load_with(const char *path, const char *role_override,
     if (ov && apply_overrides(&l, ov) != 0) goto done;
     rc = finish(&l, role_override);
 done:
+    for (size_t i = 0; l.meta && i < out->nservices; i++) free(l.meta[i].search_at);
     free(l.meta);
     for (size_t i = 0; i < 2; i++) {
         free(l.files[i].path);

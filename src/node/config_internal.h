@@ -27,6 +27,7 @@ struct config_at {
 /* What the checks after loading need to know about a [service ID] section. */
 struct config_service_meta {
     struct config_at header, name, kind, first_search;
+    struct config_at *search_at; /* each search's line, parallel to node_service.searches */
 };
 
 struct config_loader {

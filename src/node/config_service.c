@@ -124,6 +124,10 @@ int config_service_entry(struct config_loader *l, struct config_file *f, const s
         const char *why = search_fault(v, &type_len);
         if (why) return config_fail(l, f, e->line, "[service %s] search %s: %s", svc->id, v, why);
         if (!m->first_search.file) m->first_search = here;
+        struct config_at *at = realloc(m->search_at, (svc->nsearches + 1) * sizeof *at);
+        if (!at) return config_fail(l, NULL, 0, "out of memory");
+        m->search_at = at;
+        at[svc->nsearches] = here;
         return config_push_string(l, &svc->searches, &svc->nsearches, v);
     }
     return config_fail(l, f, e->line,
@@ -161,7 +165,7 @@ int config_services_check(struct config_loader *l)
                 if (strlen(svc->types[t]) == n && !strncmp(svc->types[t], svc->searches[i], n))
                     ok = true;
             if (!ok)
-                return config_fail(l, f, line,
+                return config_fail(l, m->search_at[i].file, m->search_at[i].line,
                                    "[service %s] search %s: its type is not in the service's "
                                    "types",
                                    svc->id, svc->searches[i]);

@@ -350,7 +350,7 @@ static void catalogue_checks(void **state)
             NULL, 14, "share service");
     refused(PGO_BASE PLAIN "[service 48]\nname = x\nkind = collect\ntypes = Patient\n"
                            "search = Condition\n",
-            NULL, 10, "not in the service's types");
+            NULL, 14, "not in the service's types");
     refused(PGO_BASE PLAIN "[service 48]\ncolour = red\n", NULL, 11, "unknown key 'colour'");
     static const char *const bad_searches[] = {
         "search = Observation?patient=1\n",
