@@ -554,6 +554,12 @@ static int finish_tls(struct config_loader *l)
             return config_fail(l, main_file, 0,
                                "TLS needs [tls] cert and key (or plain_loopback = true on a "
                                "loopback listen address, for tests)");
+        /* Without trust anchors no client certificate verifies, so every back-channel call
+         * (token, resource) would be refused: say so at start, not at the first PGO. */
+        if (c->role == NODE_ROLE_DVA && !c->tls.client_ca)
+            return config_fail(l, main_file, 0,
+                               "a dva needs [tls] client_ca: its token and resource endpoints "
+                               "take only client certificates from these trust anchors");
     }
     if (!c->tls.client_cert != !c->tls.client_key) {
         struct config_at a = at_of(l, "tls", c->tls.client_cert ? "client_cert" : "client_key");

@@ -323,6 +323,10 @@ static void bad_files_name_their_line(void **state)
             "gnl = lists/gnl.xml\nwhitelist = lists/whitelist.xml\n",
             NULL, 0, "TLS needs [tls] cert and key");
     refused(PGO_BASE "[tls]\ncert = ca/gp.crt\n", NULL, 0, "TLS needs");
+    refused("role = dva\nname = huisartsdelinde@medmij\ndata_dir = d\n[tls]\ncert = ca/gp.crt\n"
+            "key = ca/gp.key\n[lists]\nocl = lists/ocl.xml\nwhitelist = lists/whitelist.xml\n"
+            "[oauth]\nservices = 53\n[service 53]\nname = x\nkind = share\ntypes = Observation\n",
+            NULL, 0, "a dva needs [tls] client_ca");
     refused("listen = 10.0.0.1:8443\n" PGO_BASE PLAIN, NULL, 10, "only allowed on a loopback");
     refused(PGO_BASE PLAIN "cert = ca/gp.crt\nkey = ca/gp.key\n", NULL, 9, "cannot go with");
     refused(PGO_BASE "[tls]\ncert = ca/gp.crt\nkey = ca/gp.key\nclient_cert = ca/gp.crt\n", NULL,
