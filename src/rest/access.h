@@ -30,12 +30,12 @@
 #define REST_ACCESS_TYPES_MAX 64
 
 struct rest_access {
-    char patient_id[65];  /* the Patient resource id whose compartment is visible */
-    char subject[64];     /* who: the account subject (uuid) of the person who consented */
-    char client_id[256];  /* which client: the PGO host name (OAuth client_id) */
-    char grant_id[40];    /* which consent/token family (never the token itself) */
-    char service_id[16];  /* the MedMij data service (gegevensdienst) id */
-    char purpose[16];     /* "collect" or "share": the audit log's why */
+    char patient_id[65]; /* the Patient resource id whose compartment is visible */
+    char subject[64];    /* who: the account subject (uuid) of the person who consented */
+    char client_id[256]; /* which client: the PGO host name (OAuth client_id) */
+    char grant_id[40];   /* which consent/token family (never the token itself) */
+    char service_id[16]; /* the MedMij data service (gegevensdienst) id */
+    char purpose[16];    /* "collect" or "share": the audit log's why */
     const char *types[REST_ACCESS_TYPES_MAX]; /* readable resource types (static strings) */
     size_t ntypes;                            /* 0: nothing readable */
     bool may_share;                           /* batch POST of share_types allowed */

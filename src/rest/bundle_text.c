@@ -202,9 +202,18 @@ void rest_h_bundle(struct http_request *req, struct http_reply *rep)
                          "Content-Type must be application/fhir+json (or application/json), UTF-8");
         return;
     }
-    enum rg_err e = rest_bundle_run_text(rc, req->body, req->body_len,
-                                         req->json_depth > 0 ? req->json_depth : REST_BUNDLE_DEPTH,
-                                         ret, &resp, &f);
+    int depth = req->json_depth > 0 ? req->json_depth : REST_BUNDLE_DEPTH;
+    enum rg_err e;
+    if (req->access) {
+        /* A share answers with what was stored unless the PGO asked otherwise (MedMij). */
+        size_t stored = 0;
+        if (!prefer || !strcasestr(prefer, "return")) ret = REST_RETURN_REPRESENTATION;
+        e = rest_share_run(rc, req->access, req->body, req->body_len, depth, ret, &resp, &stored,
+                           &f);
+        if (e == RG_OK) rest_note_stored(stored);
+    } else {
+        e = rest_bundle_run_text(rc, req->body, req->body_len, depth, ret, &resp, &f);
+    }
     if (e == RG_OK) {
         http_reply_json(rep, 200, resp);
         json_object_put(resp);

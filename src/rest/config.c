@@ -25,6 +25,7 @@ struct rest_ctx *rest_new(const struct rest_config *cfg)
     rc->page_max = cfg->page_max ? cfg->page_max : 1000;
     if (rc->page_default > rc->page_max) rc->page_default = rc->page_max;
     rc->bundle_entries_max = cfg->bundle_entries_max ? cfg->bundle_entries_max : 10000;
+    rc->audit = cfg->audit;
     return rc;
 }
 

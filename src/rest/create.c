@@ -19,6 +19,10 @@ void rest_h_create(struct http_request *req, struct http_reply *rep)
     struct rest_ctx *rc = rest_ctx_of(req);
     const char *type = req->args[0];
     if (system_path(rep, type) || !rest_check_type(rep, type)) return;
+    if (req->access) { /* a token shares only through a batch (rest_share_run) */
+        rest_access_forbid(rep, "create");
+        return;
+    }
     enum rest_return ret = rest_prefer_return(http_header(req, "Prefer"));
     struct rest_op op = {.method = REST_POST, .resource = req->json};
     memcpy(op.type, type, strlen(type) + 1);

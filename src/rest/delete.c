@@ -7,6 +7,10 @@
 static void run_delete(struct http_request *req, struct http_reply *rep, struct rest_op *op)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
+    if (req->access) {
+        rest_access_forbid(rep, "delete");
+        return;
+    }
     struct rg_fail f = {0};
     const char *im = http_header(req, "If-Match");
     if (im && !rest_parse_etag(im, &op->if_match)) {

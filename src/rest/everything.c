@@ -110,15 +110,55 @@ static void add_since(struct search *s, const struct everything_args *a)
     s->q.nclauses = 1;
 }
 
+/* Under a token: the types asked with _type must all be readable (403); without _type, the
+ * readable types of the Patient compartment (the Patient included) are searched as if given,
+ * so the page, its links and the total hold nothing of the types the token does not cover. */
+static bool everything_access_types(const struct rest_access *acc, struct http_reply *rep,
+                                    struct everything_args *ea)
+{
+    for (size_t k = 0; k < ea->ntypes; k++) {
+        if (rest_access_type_ok(acc, ea->types[k], false)) continue;
+        char what[STORE_TYPE_MAX + 24];
+        snprintf(what, sizeof what, "$everything of %s", ea->types[k]);
+        rest_access_forbid(rep, what);
+        return false;
+    }
+    if (ea->ntypes) return true;
+    for (size_t k = 0; k < acc->ntypes && k < REST_ACCESS_TYPES_MAX; k++) {
+        const char *t = acc->types[k];
+        if (!t || (strcmp(t, "Patient") != 0 && !fhir_in_patient_compartment(t))) continue;
+        if (ea->ntypes == SEARCH_TYPES_MAX) {
+            http_reply_error(rep, RG_E_TOO_MANY,
+                             "this token reads more than %d types of the compartment: name the "
+                             "ones wanted with _type",
+                             SEARCH_TYPES_MAX);
+            return false;
+        }
+        ea->types[ea->ntypes++] = t;
+    }
+    if (!ea->ntypes) {
+        rest_access_forbid(rep, "$everything (no type of the compartment)");
+        return false;
+    }
+    return true;
+}
+
 void rest_h_everything(struct http_request *req, struct http_reply *rep)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
     const char *id = req->args[0];
     if (!rest_check_id(rep, id)) return;
+    const struct rest_access *acc = rest_access_of(req);
+    if (acc && strcmp(id, acc->patient_id) != 0) {
+        rest_access_hide(rep, "Patient", id);
+        return;
+    }
+    if (acc && !rest_access_search_ok(acc, rep, NULL, req->params, req->nparams)) return;
     struct http_param params[HTTP_MAX_PARAMS];
     size_t n = 0;
     struct everything_args a = {0};
     if (!split_args(req, rep, &a, params, &n)) return;
+    if (acc && !everything_access_types(acc, rep, &a)) return;
     struct store_row row = {0};
     enum store_rc src = rc->store->ops->read(rc->store, "Patient", id, &row);
     bool deleted = row.deleted;

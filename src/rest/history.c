@@ -1,5 +1,7 @@
 /* history: GET /_history, [type]/_history, [type]/[id]/_history. Newest first; pages continue from
- * the last row's seq (_cursor), so a page boundary does not move when new versions are written. */
+ * the last row's seq (_cursor), so a page boundary does not move when new versions are written.
+ * Under a token (req->access) only the instance level: of a resource it may read now (404
+ * otherwise), without the versions it may not read (an earlier subject, a delete marker). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 struct hist {
     struct rest_ctx *rc;
+    const struct rest_access *access;
     json_object *entries;
     int64_t last_seq;
     size_t n, limit;
@@ -25,6 +28,9 @@ static json_object *jstr(const char *s)
 static int add_row(void *ctx, const struct store_row *row)
 {
     struct hist *h = ctx;
+    if (h->access &&
+        (row->deleted || !rest_access_may_read(h->access, row->type, row->json, row->json_len)))
+        return 0;
     if (h->n == h->limit) {
         h->more = true;
         return 1;
@@ -136,10 +142,25 @@ static void history(struct http_request *req, struct http_reply *rep, const char
         return;
     }
     struct rg_fail f;
+    const struct rest_access *a = rest_access_of(req);
+    if (a && !id) {
+        rest_access_forbid(rep, type ? "the history of a type" : "the history of the server");
+        return;
+    }
+    if (a && !rest_access_type_ok(a, type, false)) {
+        rest_access_hide(rep, type, id);
+        return;
+    }
     if (id) {
         struct store_row row = {0};
         enum store_rc src = rc->store->ops->read(rc->store, type, id, &row);
+        bool hidden = a && src == STORE_OK &&
+                      (row.deleted || !rest_access_may_read(a, type, row.json, row.json_len));
         store_row_clear(&row);
+        if (hidden) {
+            rest_access_hide(rep, type, id);
+            return;
+        }
         if (src != STORE_OK) {
             if (src == STORE_NONE)
                 rg_fail_set(&f, RG_E_NOT_FOUND, NULL, "%s/%s is not known", type, id);
@@ -150,7 +171,8 @@ static void history(struct http_request *req, struct http_reply *rep, const char
         }
     }
     /* One row more than the page tells whether a next page exists. */
-    struct hist h = {.rc = rc, .entries = json_object_new_array(), .limit = (size_t)count};
+    struct hist h = {
+        .rc = rc, .access = a, .entries = json_object_new_array(), .limit = (size_t)count};
     struct store_history_q q = {
         .type = type, .id = id, .since = since, .before_seq = cursor, .count = (size_t)count + 1};
     int64_t total = 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "fhir/search_index.h"
+#include "rest/access.h"
 #include "rest/rest.h"
 #include "util/fhirtime.h"
 
@@ -23,6 +24,7 @@ struct rest_ctx {
     size_t page_default;
     size_t page_max;
     size_t bundle_entries_max;
+    struct audit_log *audit; /* NULL: no audit */
 };
 
 /* The rest_ctx a handler runs with. */
@@ -213,6 +215,48 @@ enum rg_err rest_bundle_run(struct rest_ctx *rc, json_object *bundle, enum rest_
  * (RG_E_JSON_SYNTAX, RG_E_JSON_DEPTH, RG_E_NOT_UTF8, ...). */
 enum rg_err rest_bundle_run_text(struct rest_ctx *rc, const char *text, size_t len, int depth,
                                  enum rest_return ret, json_object **response, struct rg_fail *f);
+
+/* ---- Access (access*.c): struct rest_access enforced; see access.h and docs/access.md ---- */
+/* The BSN naming system: no URL under a token may carry it, no searchset link may hold it. */
+#define REST_BSN_SYSTEM "http://fhir.nl/fhir/NamingSystem/bsn"
+/* What the request may see; NULL: unrestricted. */
+static inline const struct rest_access *rest_access_of(const struct http_request *req)
+{
+    return req->access;
+}
+/* Whether a may read the stored resource json (len bytes) of type: a readable type, and for the
+ * Patient and the types of its compartment, a version whose compartment is a->patient_id. */
+bool rest_access_may_read(const struct rest_access *a, const char *type, const char *json,
+                          size_t len);
+/* Replies 403 RG_E_FORBIDDEN: "<what> is not allowed with this token". */
+void rest_access_forbid(struct http_reply *rep, const char *what);
+/* Replies 404 exactly as for a type/id that does not exist. */
+void rest_access_hide(struct http_reply *rep, const char *type, const char *id);
+/* A search of type (NULL: of no type, $everything) under a: 403 when the type is not readable,
+ * 400 when a parameter selects a patient (patient, subject, any reference that may name a Patient,
+ * a chain through one), is _has, or names the BSN system. False after replying. */
+bool rest_access_search_ok(const struct rest_access *a, struct http_reply *rep, const char *type,
+                           const struct http_param *params, size_t n);
+/* POST [base] under a (access_share.c): a MedMij share, a batch of POSTs of a->share_types after
+ * an optional leading Patient entry, which is not stored: references to it (and to any Patient)
+ * become Patient/<a->patient_id>. Anything else fails with RG_E_FORBIDDEN. On RG_OK *response is
+ * the batch-response (an entry per request entry, the Patient's first) and *stored the number of
+ * resources stored. */
+enum rg_err rest_share_run(struct rest_ctx *rc, const struct rest_access *a, const char *text,
+                           size_t len, int depth, enum rest_return ret, json_object **response,
+                           size_t *stored, struct rg_fail *f);
+
+/* ---- Audit (access_audit.c) ---- */
+/* Runs handler h for a route and, when the rest_ctx has an audit log, records one entry for it
+ * (action: an audit_action_valid word). A refused entry turns the reply into a 500. */
+void rest_audited(struct http_request *req, struct http_reply *rep, http_handler_fn h,
+                  const char *action);
+/* What the running handler knows for its audit entry (no-ops outside rest_audited): the Patient
+ * whose data it touched (unrestricted requests; under a token it is the token's), and a search's
+ * matches and includes, a share's resources stored. */
+void rest_note_patient(const char *id);
+void rest_note_count(size_t matches, size_t included);
+void rest_note_stored(size_t stored);
 
 /* ---- Handlers ---- */
 void rest_h_metadata(struct http_request *req, struct http_reply *rep);

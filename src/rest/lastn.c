@@ -13,6 +13,8 @@
 
 void rest_h_lastn(struct http_request *req, struct http_reply *rep)
 {
+    const struct rest_access *a = rest_access_of(req);
+    if (a && !rest_access_search_ok(a, rep, "Observation", req->params, req->nparams)) return;
     /* max is the operation's own parameter: the search parser must not see it. */
     struct http_param params[HTTP_MAX_PARAMS];
     size_t n = 0;
@@ -40,6 +42,7 @@ void rest_h_lastn(struct http_request *req, struct http_reply *rep)
     struct search *s = search_parse_request(req, rep, "Observation", params, n, &links);
     if (!s) return;
     s->q.type = "Observation";
+    if (a) s->q.compartment = a->patient_id; /* the token's patient, as every search under it */
     s->q.per_param = "code";
     s->q.per_max = (size_t)max;
     /* Newest first within each code; the store breaks ties by seq. */

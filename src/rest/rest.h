@@ -11,12 +11,17 @@
 #include "http/http.h"
 #include "store/store.h"
 
+struct audit_log;
+
 struct rest_config {
     struct store *store;
     const char *base_url;      /* e.g. "http://127.0.0.1:8080/fhir", no trailing slash */
     size_t page_default;       /* _count when absent (default 50) */
     size_t page_max;           /* largest _count honoured (default 1000) */
     size_t bundle_entries_max; /* entries in one batch/transaction (default 10000) */
+    struct audit_log *audit;   /* not owned; NULL: no audit. When set, every request under a
+                                  struct rest_access and every FHIR interaction of an
+                                  unrestricted one is recorded (docs/audit.md) */
 };
 
 void rest_config_defaults(struct rest_config *cfg);

@@ -166,6 +166,16 @@ struct search *search_parse_request(struct http_request *req, struct http_reply 
     return s;
 }
 
+bool search_access_scoped(const struct http_request *req, struct http_reply *rep,
+                          const char *compartment)
+{
+    const struct rest_access *a = rest_access_of(req);
+    if (!a || (compartment && !strcmp(compartment, a->patient_id))) return true;
+    log_bug("search: a search under a token without its patient's compartment");
+    rest_access_forbid(rep, "this search");
+    return false;
+}
+
 /* The total as docs/search.md says: counted when asked (accurate, _summary=count, _count=0),
  * otherwise only when it comes free (this page reaches the end), never with _total=none. */
 static void settle_total(const struct search *s, struct search_result *r, int64_t counted)
@@ -187,11 +197,13 @@ void search_answer(struct http_request *req, struct http_reply *rep, struct sear
     struct rest_ctx *rc = rest_ctx_of(req);
     struct rg_fail f = {0};
     struct search_result r;
+    if (!search_access_scoped(req, rep, s->q.compartment)) return;
     if (search_result_init(&r) != 0) {
         log_bug("search: out of memory");
         http_reply_error(rep, RG_E_INTERNAL, "out of memory");
         return;
     }
+    r.access = rest_access_of(req);
     bool count_only = s->summary == SEARCH_SUMMARY_COUNT || s->q.count == 0;
     if (count_only) s->q.count = 0;
     if (count_only || s->total == SEARCH_TOTAL_ACCURATE) s->q.want_total = true;
@@ -212,6 +224,8 @@ void search_answer(struct http_request *req, struct http_reply *rep, struct sear
         search_add_refs_from(rc, &r, 0, r.nmatch, NULL, NULL, NULL, true, &f) != RG_OK)
         goto fail;
     search_bundle_reply(rc, s, &r, links, rep);
+    rest_note_count(r.nmatch, r.n - r.nmatch);
+    if (s->q.compartment) rest_note_patient(s->q.compartment);
     search_result_free(&r);
     return;
 fail:
@@ -219,14 +233,18 @@ fail:
     rest_reply_fail(rep, &f);
 }
 
+/* Under a token, GET [type] is its patient's compartment search with the same links. */
 static void search_type(struct http_request *req, struct http_reply *rep)
 {
     const char *type = req->args[0];
+    const struct rest_access *a = rest_access_of(req);
     if (!rest_check_type(rep, type)) return;
+    if (a && !rest_access_search_ok(a, rep, type, req->params, req->nparams)) return;
     struct search_links links = {.path = type};
     struct search *s = search_parse_request(req, rep, type, req->params, req->nparams, &links);
     if (!s) return;
     s->q.type = type;
+    if (a) s->q.compartment = a->patient_id;
     search_answer(req, rep, s, &links, false);
     free(s);
 }
@@ -248,8 +266,18 @@ void rest_h_search_post(struct http_request *req, struct http_reply *rep)
 void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
 {
     const char *id = req->args[0], *type = req->args[1];
+    const struct rest_access *a = rest_access_of(req);
     bool all = !strcmp(type, "*");
     if (!rest_check_id(rep, id) || (!all && !rest_check_type(rep, type))) return;
+    if (a && strcmp(id, a->patient_id) != 0) {
+        rest_access_hide(rep, "Patient", id);
+        return;
+    }
+    if (a && all) {
+        rest_access_forbid(rep, "a search of every type");
+        return;
+    }
+    if (a && !rest_access_search_ok(a, rep, type, req->params, req->nparams)) return;
     char path[STORE_ID_MAX + STORE_TYPE_MAX + 16];
     snprintf(path, sizeof path, "Patient/%s/%s", id, type);
     struct search_links links = {.path = path};
@@ -266,6 +294,10 @@ void rest_h_search_compartment(struct http_request *req, struct http_reply *rep)
  * compartment) at a time: with one type this is GET [type]; several are merged (search_multi). */
 void rest_h_search_system(struct http_request *req, struct http_reply *rep)
 {
+    if (req->access) {
+        rest_access_forbid(rep, "a search of the whole server");
+        return;
+    }
     struct http_param params[HTTP_MAX_PARAMS];
     size_t n = 0;
     char joined[SEARCH_TYPES_MAX * STORE_TYPE_MAX], buf[sizeof joined];

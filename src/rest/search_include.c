@@ -31,6 +31,9 @@ static int add_include(void *ctx, const struct store_row *row)
     if (c->outside_patient_compartment &&
         (!strcmp(row->type, "Patient") || fhir_in_patient_compartment(row->type)))
         return 0;
+    /* Under a token, only what it could read by itself; checked before :iterate follows it. */
+    if (c->r->access && !rest_access_may_read(c->r->access, row->type, row->json, row->json_len))
+        return 0;
     if (included_full(c->r)) return 1;
     return search_result_add(c->r, row, true) != 0;
 }

@@ -94,6 +94,7 @@ void search_answer_types(struct http_request *req, struct http_reply *rep, const
     struct search_result r;
     bool r_ready = false;
     struct rg_fail f = {0};
+    if (!search_access_scoped(req, rep, compartment)) goto done;
     if (!ignored) {
         rest_store_fail(STORE_HARD, "search", &f);
         goto fail;
@@ -117,6 +118,7 @@ void search_answer_types(struct http_request *req, struct http_reply *rep, const
         goto fail;
     }
     r_ready = true;
+    r.access = rest_access_of(req);
     bool count_only = s[0]->summary == SEARCH_SUMMARY_COUNT || s[0]->q.count == 0;
     size_t off = s[0]->q.offset, cnt = count_only ? 0 : s[0]->q.count;
     if (off + cnt > SEARCH_MULTI_DEPTH) {
@@ -168,6 +170,8 @@ void search_answer_types(struct http_request *req, struct http_reply *rep, const
         s[0]->q.count = cnt;
     s[0]->q.offset = off;
     search_bundle_reply(rc, s[0], &r, links, rep);
+    rest_note_count(r.nmatch, r.n - r.nmatch);
+    if (compartment) rest_note_patient(compartment);
     goto done;
 fail:
     rest_reply_fail(rep, &f);

@@ -38,6 +38,9 @@ struct search_result {
     bool nomem;
     const char
         *includes_cut; /* why includes stopped short (reported as an outcome entry), or NULL */
+    /* The request's access (NULL: unrestricted): includes are only what it may read, and the
+     * links must not hold the BSN system. */
+    const struct rest_access *access;
 };
 
 int search_result_init(struct search_result *r);
@@ -89,9 +92,16 @@ void search_bundle_reply(struct rest_ctx *rc, const struct search *s, const stru
 
 /* Runs s (parsed, with q.type/q.compartment/per_param set by the caller) and replies with the
  * searchset: matches, totals, includes, views and links. With everything_refs, the page's
- * references to resources outside the Patient compartment are included too ($everything). */
+ * references to resources outside the Patient compartment are included too ($everything).
+ * Under req->access the caller must have set q.compartment to its patient (403 otherwise, as
+ * our bug) and checked the type and parameters (rest_access_search_ok). */
 void search_answer(struct http_request *req, struct http_reply *rep, struct search *s,
                    const struct search_links *links, bool everything_refs);
+
+/* Under req->access, a search must run in its patient's compartment: true when it does (or the
+ * request is unrestricted); otherwise logs our bug and replies 403. */
+bool search_access_scoped(const struct http_request *req, struct http_reply *rep,
+                          const char *compartment);
 
 /* Parses the request's parameters (params, n of them) for type into a new struct search (free
  * it), with the Prefer handling of req; the names it ignored go to links->ignored. NULL after

@@ -9,6 +9,10 @@
 static void update(struct http_request *req, struct http_reply *rep, struct rest_op *op)
 {
     struct rest_ctx *rc = rest_ctx_of(req);
+    if (req->access) { /* a token shares only through a batch (rest_share_run) */
+        rest_access_forbid(rep, "update");
+        return;
+    }
     enum rest_return ret = rest_prefer_return(http_header(req, "Prefer"));
     struct rg_fail f = {0};
     enum rg_err e = RG_OK;
