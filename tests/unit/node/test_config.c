@@ -577,6 +577,51 @@ static void shipped_catalogue_loads(void **state)
     node_config_free(&c);
 }
 
+/* The example in docs/node-config.md loads as it is written (with its files in place). */
+static void documented_example_loads(void **state)
+{
+    FILE *doc = fopen("docs/node-config.md", "r");
+    assert_non_null(doc);
+    char line[1024], text[4096] = "";
+    size_t len = 0;
+    int phase = 0; /* 0: before the heading, 1: before the block, 2: in it */
+    while (fgets(line, sizeof line, doc) && phase < 3) {
+        if (phase == 0 && !strncmp(line, "## Example (DVA)", 16))
+            phase = 1;
+        else if (phase == 1 && !strncmp(line, "```", 3))
+            phase = 2;
+        else if (phase == 2 && !strncmp(line, "```", 3))
+            phase = 3;
+        else if (phase == 2)
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s", line);
+    }
+    fclose(doc);
+    assert_int_equal(phase, 3);
+    /* The example sits two levels below the catalogue it includes. */
+    char cwd[512], cmd[2048];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/ex/a/b/ca' '%s/ex/a/b/lists' '%s/ex/etc' && cp '%s/etc/services.conf' "
+             "'%s/ex/etc/' && cd '%s/ex/a/b' && touch ca/gp.crt ca/gp.key ca/ca.crt lists/ocl.xml "
+             "lists/whitelist.xml lists/gnl.xml lists/zal.xml",
+             dir, dir, dir, cwd, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    char p[256];
+    snprintf(p, sizeof p, "%s/ex/a/b/node.conf", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    struct node_config c;
+    char err[512] = "";
+    int rc = node_config_load(p, NULL, &c, err, sizeof err);
+    if (rc) fail_msg("%s", err);
+    assert_int_equal(c.role, NODE_ROLE_DVA);
+    assert_string_equal(c.public_url, "https://localhost:8443");
+    assert_non_null(node_config_service(&c, "53"));
+    node_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +633,7 @@ int main(void)
         cmocka_unit_test(role_override_and_cli),
         cmocka_unit_test(value_syntax),
         cmocka_unit_test(shipped_catalogue_loads),
+        cmocka_unit_test(documented_example_loads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
