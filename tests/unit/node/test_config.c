@@ -577,34 +577,40 @@ static void shipped_catalogue_loads(void **state)
     node_config_free(&c);
 }
 
-/* The example in docs/node-config.md loads as it is written (with its files in place). */
-static void documented_example_loads(void **state)
+/* The text of the first ``` block after the line starting with heading in docs/node-config.md. */
+static void doc_example(const char *heading, char *text, size_t cap)
 {
     FILE *doc = fopen("docs/node-config.md", "r");
     assert_non_null(doc);
-    char line[1024], text[4096] = "";
+    char line[1024];
     size_t len = 0;
-    int phase = 0; /* 0: before the heading, 1: before the block, 2: in it */
-    while (fgets(line, sizeof line, doc) && phase < 3) {
-        if (phase == 0 && !strncmp(line, "## Example (DVA)", 16))
+    text[0] = '\0';
+    int phase = 0; /* 0: before the heading, 1: before the block, 2: in it, 3: after it */
+    while (phase < 3 && fgets(line, sizeof line, doc)) {
+        if (phase == 0 && !strncmp(line, heading, strlen(heading)))
             phase = 1;
         else if (phase == 1 && !strncmp(line, "```", 3))
             phase = 2;
         else if (phase == 2 && !strncmp(line, "```", 3))
             phase = 3;
         else if (phase == 2)
-            len += (size_t)snprintf(text + len, sizeof text - len, "%s", line);
+            len += (size_t)snprintf(text + len, cap - len, "%s", line);
     }
     fclose(doc);
-    assert_int_equal(phase, 3);
-    /* The example sits two levels below the catalogue it includes. */
+    if (phase != 3) fail_msg("no example under '%s'", heading);
+}
+
+/* Loads an example written two levels below the catalogue it includes, with its files made. */
+static void load_example(const char *heading, const char *files, struct node_config *c)
+{
+    char text[4096];
+    doc_example(heading, text, sizeof text);
     char cwd[512], cmd[2048];
     assert_non_null(getcwd(cwd, sizeof cwd));
     snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/ex/a/b/ca' '%s/ex/a/b/lists' '%s/ex/etc' && cp '%s/etc/services.conf' "
-             "'%s/ex/etc/' && cd '%s/ex/a/b' && touch ca/gp.crt ca/gp.key ca/ca.crt lists/ocl.xml "
-             "lists/whitelist.xml lists/gnl.xml lists/zal.xml",
-             dir, dir, dir, cwd, dir, dir);
+             "rm -rf '%s/ex' && mkdir -p '%s/ex/a/b/ca' '%s/ex/a/b/lists' '%s/ex/etc' && "
+             "cp '%s/etc/services.conf' '%s/ex/etc/' && cd '%s/ex/a/b' && touch %s",
+             dir, dir, dir, dir, cwd, dir, dir, files);
     assert_int_equal(system(cmd), 0);
     char p[256];
     snprintf(p, sizeof p, "%s/ex/a/b/node.conf", dir);
@@ -612,13 +618,30 @@ static void documented_example_loads(void **state)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
-    struct node_config c;
     char err[512] = "";
-    int rc = node_config_load(p, NULL, &c, err, sizeof err);
-    if (rc) fail_msg("%s", err);
+    if (node_config_load(p, NULL, c, err, sizeof err) != 0) fail_msg("%s: %s", heading, err);
+}
+
+/* The examples in docs/node-config.md load as they are written. */
+static void documented_examples_load(void **state)
+{
+    struct node_config c;
+    load_example("## Example (DVA)",
+                 "ca/gp.crt ca/gp.key ca/ca.crt lists/ocl.xml lists/whitelist.xml lists/gnl.xml "
+                 "lists/zal.xml",
+                 &c);
     assert_int_equal(c.role, NODE_ROLE_DVA);
     assert_string_equal(c.public_url, "https://localhost:8443");
     assert_non_null(node_config_service(&c, "53"));
+    node_config_free(&c);
+    load_example("## Example (PGO)", "ca/pgo.crt ca/pgo.key ca/ca.crt", &c);
+    assert_int_equal(c.role, NODE_ROLE_PGO);
+    assert_string_equal(c.name, "pgo.regie.test");
+    assert_non_null(strstr(c.tls.client_cert, "ca/pgo.crt"));
+    assert_string_equal(c.lists.source[MEDMIJ_ZAL], "https://lists.regie.test/ZAL.xml");
+    assert_int_equal(c.lists.refresh_s, 900);
+    assert_int_equal(c.pgo.collect_timeout_s, 20);
+    assert_int_equal(node_config_service(&c, "48")->nsearches, 28);
     node_config_free(&c);
 }
 
@@ -633,7 +656,7 @@ int main(void)
         cmocka_unit_test(role_override_and_cli),
         cmocka_unit_test(value_syntax),
         cmocka_unit_test(shipped_catalogue_loads),
-        cmocka_unit_test(documented_example_loads),
+        cmocka_unit_test(documented_examples_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
