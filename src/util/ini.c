@@ -271,6 +271,8 @@ int ini_parse(const char *text, size_t len, struct ini *out, unsigned *err_line,
     out->sections[0] = (struct ini_section){.name = keep(&p, "", 0), .arg = NULL, .line = 0};
     out->nsections = 1;
     const char *s = text, *end = text + len;
+    /* A byte order mark (some editors write one) is not part of the first line. */
+    if (len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) s += 3;
     while (s < end) {
         p.line++;
         const char *nl = memchr(s, '\n', (size_t)(end - s));

@@ -172,6 +172,11 @@ static void faults_name_their_line(void **state)
 static void good_utf8_passes(void **state)
 {
     struct ini ini;
+    /* A leading byte order mark is skipped; elsewhere it is text like any other. */
+    assert_int_equal(parse("\xEF\xBB\xBFrole = dva\nname = \xEF\xBB\xBFx\n", &ini), 0);
+    assert_string_equal(ini.entries[0].key, "role");
+    assert_string_equal(ini.entries[1].value, "\xEF\xBB\xBFx");
+    ini_free(&ini);
     assert_int_equal(
         parse("name = Huisartsenpraktijk Dé Lïnde \xe2\x82\xac \xf0\x9f\x98\x80\n", &ini), 0);
     assert_string_equal(ini.entries[0].value,
