@@ -3,10 +3,10 @@
 
 #include <string.h>
 
-#define MEDMIJ_SUFFIX        "@medmij"
-#define PROVIDER_LETTERS_MAX 50 /* the ZAL name pattern ([a-z])+@medmij is at most 57 characters   \
-                                 */
-#define SUBSCRIBE_PREFIX "subscribe~"
+#define MEDMIJ_SUFFIX "@medmij"
+/* The ZAL name pattern ([a-z])+@medmij is at most 57 characters. */
+#define PROVIDER_LETTERS_MAX 50
+#define SUBSCRIBE_PREFIX     "subscribe~"
 
 /* RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 static bool scope_char(unsigned char c)
