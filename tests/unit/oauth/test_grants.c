@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,51 @@ static void test_invalid_consent(void **state)
                      OAUTH_GRANTS_NOT_FOUND);
 }
 
+/* Many threads redeem one code at once: exactly one gets tokens, every other one sees a replay
+ * (and the family ends up revoked): single use holds under concurrency. */
+struct racer {
+    struct fixture *f;
+    const char *code;
+    enum oauth_grants_rc rc;
+    struct oauth_token_set t;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    r->rc = oauth_grants_code_redeem(r->f->g, r->code, CLIENT, REDIRECT, VERIFIER, &r->t);
+    return NULL;
+}
+
+static void test_concurrent_redeem(void **state)
+{
+    struct fixture *f = *state;
+    struct oauth_consent c, seen;
+    char code[OAUTH_TOKEN_LEN];
+    new_code(f, CHALLENGE, &c, code);
+    enum { N = 8 };
+    struct racer r[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        r[i] = (struct racer){.f = f, .code = code};
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    }
+    int ok = 0, replay = 0;
+    const char *issued = NULL;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        if (r[i].rc == OAUTH_GRANTS_OK) {
+            ok++;
+            issued = r[i].t.access_token;
+        } else if (r[i].rc == OAUTH_GRANTS_REPLAY) {
+            replay++;
+        }
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(replay, N - 1);
+    assert_int_equal(oauth_grants_access_lookup(f->g, issued, &seen), OAUTH_GRANTS_NOT_FOUND);
+}
+
 /* Whether the file at path holds needle anywhere (a missing file holds nothing). */
 static bool file_holds(const char *path, const char *needle)
 {
@@ -420,6 +466,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoke_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patient_revokes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_consent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_redeem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hashes_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
