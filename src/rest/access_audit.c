@@ -76,7 +76,10 @@ static void build_what(const struct http_request *req, const struct rest_note *n
 {
     size_t len = 0;
     out[0] = '\0';
-    append_clean(out, cap - 48, &len, fhir_path(req));
+    const char *path = fhir_path(req);
+    /* The base itself: a Bundle POSTed, or a search of the whole server. */
+    if (!path[0]) path = req->method && !strcmp(req->method, "POST") ? "Bundle" : "[base]";
+    append_clean(out, cap - 48, &len, path);
     for (size_t i = 0; i < req->nparams; i++) {
         const char *name = req->params[i].name;
         bool seen = false;

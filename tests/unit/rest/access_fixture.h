@@ -25,7 +25,7 @@ struct afx {
     json_object *json;       /* the body of the next create/update call */
 };
 
-static json_object *parse(const char *text)
+static inline json_object *parse(const char *text)
 {
     enum jsonx_err je;
     json_object *v = jsonx_parse(text, strlen(text), 64, &je, NULL, 0);
@@ -33,7 +33,7 @@ static json_object *parse(const char *text)
     return v;
 }
 
-static void put_json(struct afx *f, const char *text)
+static inline void put_json(struct afx *f, const char *text)
 {
     json_object *v = parse(text);
     struct rg_fail fail = {0};
@@ -42,7 +42,7 @@ static void put_json(struct afx *f, const char *text)
     json_object_put(v);
 }
 
-static void token(struct rest_access *t, const char *patient, const char *subject)
+static inline void token(struct rest_access *t, const char *patient, const char *subject)
 {
     static const char *const types[] = {"Patient", "Observation", "Practitioner"};
     memset(t, 0, sizeof *t);
@@ -64,7 +64,7 @@ static void token(struct rest_access *t, const char *patient, const char *subjec
     "\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"" code "\"}]},\"subject\":{"          \
     "\"reference\":\"Patient/" patient "\"},\"effectiveDateTime\":\"2026-01-01\"" extra "}"
 
-static int asetup(void **state)
+static inline int asetup(void **state)
 {
     struct afx *f = calloc(1, sizeof *f);
     if (!f) return -1;
@@ -110,7 +110,7 @@ static int asetup(void **state)
     return f->rc ? 0 : -1;
 }
 
-static int ateardown(void **state)
+static inline int ateardown(void **state)
 {
     struct afx *f = *state;
     rest_free(f->rc);
@@ -123,7 +123,7 @@ static int ateardown(void **state)
     return 0;
 }
 
-static const struct http_route *route_named(const char *name)
+static inline const struct http_route *route_named(const char *name)
 {
     size_t n;
     const struct http_route *r = rest_routes(&n);
@@ -135,8 +135,8 @@ static const struct http_route *route_named(const char *name)
 
 /* Fills req->args from path per pattern (the dispatcher's matching, for the paths used here):
  * copy holds path cut at the slashes. */
-static void match_args(const char *pattern, const char *path, char *copy, size_t cap,
-                       struct http_request *req)
+static inline void match_args(const char *pattern, const char *path, char *copy, size_t cap,
+                              struct http_request *req)
 {
     snprintf(copy, cap, "%s", path);
     const char *pp = pattern;
@@ -154,9 +154,9 @@ static void match_args(const char *pattern, const char *path, char *copy, size_t
 
 /* Calls route name (method for the record) on path as access (NULL: unrestricted) with the
  * query params (name, value, ..., NULL); returns the status. */
-static int call(struct afx *f, const char *name, const char *method, const char *path,
-                const struct rest_access *access, const char *const *params, size_t unused,
-                struct http_reply *rep)
+static inline int call(struct afx *f, const char *name, const char *method, const char *path,
+                       const struct rest_access *access, const char *const *params, size_t unused,
+                       struct http_reply *rep)
 {
     (void)unused;
     const struct http_route *r = route_named(name);
@@ -178,18 +178,19 @@ static int call(struct afx *f, const char *name, const char *method, const char 
     return rep->status;
 }
 
-static int get(struct afx *f, const char *name, const char *path, const struct rest_access *access,
-               const char *const *params, struct http_reply *rep)
+static inline int get(struct afx *f, const char *name, const char *path,
+                      const struct rest_access *access, const char *const *params,
+                      struct http_reply *rep)
 {
     return call(f, name, route_named(name)->method, path, access, params, 0, rep);
 }
 
-static const char *body(const struct http_reply *rep)
+static inline const char *body(const struct http_reply *rep)
 {
     return rep->body.data ? rep->body.data : "";
 }
 
-static long json_int(const struct http_reply *rep, const char *member)
+static inline long json_int(const struct http_reply *rep, const char *member)
 {
     json_object *v = parse(body(rep));
     json_object *m = jsonx_get(v, member);
@@ -198,27 +199,27 @@ static long json_int(const struct http_reply *rep, const char *member)
     return n;
 }
 
-static void done_reply(struct http_reply *rep)
+static inline void done_reply(struct http_reply *rep)
 {
     buf_free(&rep->body);
 }
 
 /* Current resources of type, unrestricted. */
-static int count_cb(void *ctx, const struct store_row *row)
+static inline int count_cb(void *ctx, const struct store_row *row)
 {
     (void)row;
     (*(long *)ctx)++;
     return 0;
 }
 
-static long count_type(struct afx *f, const char *type)
+static inline long count_type(struct afx *f, const char *type)
 {
     long n = 0;
     assert_int_equal(f->s->ops->scan(f->s, type, count_cb, &n), STORE_OK);
     return n;
 }
 
-static char *slurp(const char *path)
+static inline char *slurp(const char *path)
 {
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
