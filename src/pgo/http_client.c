@@ -20,6 +20,9 @@
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"                                   \
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256"
 
+/* Key exchange groups, the NCSC "good" ones regie's listener offers (docs/tls.md). */
+#define TLS_GROUPS "X25519:P-256:X448:P-384"
+
 struct pgo_http_client {
     CURL *curl;
     struct pgo_call_opts opts;
@@ -189,7 +192,10 @@ static void setup_tls(struct pgo_http_client *c)
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-    if (is_openssl()) curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, TLS12_CIPHERS);
+    if (is_openssl()) {
+        curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, TLS12_CIPHERS);
+        curl_easy_setopt(h, CURLOPT_SSL_EC_CURVES, TLS_GROUPS);
+    }
     const struct pgo_peer_tls *t = &c->opts.tls;
     if (t->peer_ca) curl_easy_setopt(h, CURLOPT_CAINFO, t->peer_ca);
     if (t->client_cert) {
