@@ -277,6 +277,107 @@ static void includes_are_filtered(void **state)
     done_reply(&rep);
 }
 
+/* The 28 BgZ searches of the MedMij digest (patient implied), under a token of a BgZ service:
+ * none is refused by the access rules. */
+static void bgz_searches_pass(void **state)
+{
+    struct afx *f = *state;
+    static const char *const types[] = {"Patient",
+                                        "Coverage",
+                                        "Consent",
+                                        "Observation",
+                                        "Condition",
+                                        "NutritionOrder",
+                                        "Flag",
+                                        "AllergyIntolerance",
+                                        "MedicationStatement",
+                                        "MedicationRequest",
+                                        "MedicationDispense",
+                                        "DeviceUseStatement",
+                                        "Immunization",
+                                        "Procedure",
+                                        "Encounter",
+                                        "ServiceRequest",
+                                        "ImmunizationRecommendation",
+                                        "Appointment",
+                                        "DeviceRequest",
+                                        "Medication",
+                                        "Device",
+                                        "Organization",
+                                        "Practitioner",
+                                        "PractitionerRole",
+                                        "Specimen",
+                                        "RelatedPerson"};
+    struct rest_access bgz = f->a;
+    bgz.ntypes = sizeof types / sizeof types[0];
+    for (size_t i = 0; i < bgz.ntypes; i++) bgz.types[i] = types[i];
+    static const struct {
+        const char *route, *path;
+        const char *params[7];
+    } q[] = {
+        {"search-type", "/fhir/Patient", {"_include", "Patient:general-practitioner"}},
+        {"search-type",
+         "/fhir/Coverage",
+         {"_include", "Coverage:payor:Patient", "_include", "Coverage:payor:Organization"}},
+        {"search-type", "/fhir/Consent", {"category", "http://snomed.info/sct|11291000146105"}},
+        {"search-type", "/fhir/Consent", {"category", "http://snomed.info/sct|11341000146107"}},
+        {"lastn",
+         "/fhir/Observation/$lastn",
+         {"category", "http://snomed.info/sct|118228005,http://snomed.info/sct|384821006"}},
+        {"search-type", "/fhir/Condition", {NULL}},
+        {"lastn", "/fhir/Observation/$lastn", {"code", "http://snomed.info/sct|365508006"}},
+        {"search-type", "/fhir/Observation", {"code", "http://snomed.info/sct|228366006"}},
+        {"search-type", "/fhir/Observation", {"code", "http://snomed.info/sct|228273003"}},
+        {"search-type", "/fhir/Observation", {"code", "http://snomed.info/sct|365980008"}},
+        {"search-type", "/fhir/NutritionOrder", {NULL}},
+        {"search-type", "/fhir/Flag", {NULL}},
+        {"search-type", "/fhir/AllergyIntolerance", {NULL}},
+        {"search-type",
+         "/fhir/MedicationStatement",
+         {"category", "urn:oid:2.16.840.1.113883.2.4.3.11.60.20.77.5.3|6", "_include",
+          "MedicationStatement:medication"}},
+        {"search-type",
+         "/fhir/MedicationRequest",
+         {"category", "http://snomed.info/sct|16076005", "_include",
+          "MedicationRequest:medication"}},
+        {"search-type",
+         "/fhir/MedicationDispense",
+         {"category", "http://snomed.info/sct|422037009", "_include",
+          "MedicationDispense:medication"}},
+        {"search-type", "/fhir/DeviceUseStatement", {"_include", "DeviceUseStatement:device"}},
+        {"search-type", "/fhir/Immunization", {"status", "completed"}},
+        {"lastn", "/fhir/Observation/$lastn", {"code", "http://loinc.org|85354-9"}},
+        {"lastn", "/fhir/Observation/$lastn", {"code", "http://loinc.org|29463-7"}},
+        {"lastn",
+         "/fhir/Observation/$lastn",
+         {"code", "http://loinc.org|8302-2,http://loinc.org|8306-3,http://loinc.org|8308-9"}},
+        {"lastn",
+         "/fhir/Observation/$lastn",
+         {"category", "http://snomed.info/sct|275711006", "_include", "Observation:related-target",
+          "_include", "Observation:specimen"}},
+        {"search-type", "/fhir/Procedure", {"category", "http://snomed.info/sct|387713003"}},
+        {"search-type",
+         "/fhir/Encounter",
+         {"class", "http://terminology.hl7.org/CodeSystem/v3-ActCode|IMP,http://"
+                   "terminology.hl7.org/CodeSystem/v3-ActCode|ACUTE"}},
+        {"search-type", "/fhir/ServiceRequest", {"status", "active"}},
+        {"search-type", "/fhir/ImmunizationRecommendation", {NULL}},
+        {"search-type", "/fhir/Appointment", {"status", "booked,pending,proposed"}},
+        {"search-type",
+         "/fhir/DeviceRequest",
+         {"status", "active", "_include", "DeviceRequest:device"}},
+    };
+    assert_int_equal(sizeof q / sizeof q[0], 28);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        struct http_reply rep;
+        int st = get(f, q[i].route, q[i].path, &bgz, q[i].params, &rep);
+        if (st != 200)
+            fail_msg("BgZ search %zu (%s) answered %d: %s", i, q[i].path, st, body(&rep));
+        assert_null(strstr(body(&rep), "\"ob1\""));
+        done_reply(&rep);
+    }
+}
+
 /* ---------------------------------------------------------------------------------------------
  * writes */
 
@@ -555,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(other_levels_are_refused, asetup, ateardown),
         cmocka_unit_test_setup_teardown(own_compartment_lastn_and_everything, asetup, ateardown),
         cmocka_unit_test_setup_teardown(includes_are_filtered, asetup, ateardown),
+        cmocka_unit_test_setup_teardown(bgz_searches_pass, asetup, ateardown),
         cmocka_unit_test_setup_teardown(writes_other_than_share_are_403, asetup, ateardown),
         cmocka_unit_test_setup_teardown(share_batch_stores_for_the_token_patient, asetup,
                                         ateardown),
