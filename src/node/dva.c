@@ -76,7 +76,7 @@ int node_dva_setup(struct node *n, char *err, size_t err_len)
     n->role_free = dva_free;
     oauth_maybe_sweep(s); /* then hourly, from the token endpoint */
 
-    struct http_route buf[8];
+    struct http_route buf[16];
     size_t k = oauth_routes(s, buf, sizeof buf / sizeof buf[0]);
     if (k == 0 || add_routes(n, buf, k) != 0) goto routes;
     k = oauth_front_routes(s, buf, sizeof buf / sizeof buf[0]);

@@ -131,6 +131,9 @@ static void test_dva_routes(void **state)
     assert_non_null(r);
     assert_false(r->client_cert); /* the patient's browser has no certificate */
     assert_false(r->auth);
+    r = find(&n, "GET", "/oauth/consents"); /* the patient's own page, also in the browser */
+    assert_non_null(r);
+    assert_false(r->client_cert);
     r = find(&n, "GET", "/fhir/metadata");
     assert_non_null(r);
     assert_true(r->client_cert);
