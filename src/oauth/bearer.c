@@ -1,5 +1,6 @@
 /* The bearer-token check of the DVA's FHIR routes (RFC 6750 §2.1): the http server's authenticate
- * hook. A live access token whose client is the mutual-TLS certificate host becomes a struct
+ * hook. A live access token whose client is the mutual-TLS certificate host (and still on the OCL
+ * and the Whitelist) becomes a struct
  * rest_access: one patient, the consent's data services and their resource types. Everything
  * else is 401 with WWW-Authenticate; the reason is logged without the token. */
 #include <stdio.h>
@@ -117,6 +118,13 @@ int oauth_bearer_authenticate(void *ctx, struct http_request *req, struct http_r
         log_client("oauth bearer: token of %s presented by %s (consent %s)", c.client_id,
                    req->client_host[0] ? req->client_host : "no certificate", c.id);
         refuse(rep, true, "the access token was not issued to this client");
+        return -1;
+    }
+    /* A client taken off the OCL or the Whitelist loses its tokens at once, not at their expiry. */
+    if (!oauth_client_allowed(s, c.client_id, NULL, 0)) {
+        log_client("oauth bearer: %s is no longer on the OCL and the Whitelist (consent %s)",
+                   c.client_id, c.id);
+        refuse(rep, true, "the client is no longer on the OAuth client list");
         return -1;
     }
     struct rest_access *a = malloc(sizeof *a);

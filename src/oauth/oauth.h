@@ -98,7 +98,8 @@ size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t
 
 /* The http_server_config.authenticate hook for the DVA's FHIR routes (ctx: the oauth_server).
  * Takes `Authorization: Bearer <token>`, finds the live access token and its consent, checks that
- * the mutual-TLS certificate host is the token's client, and sets req->access to a malloc'd
+ * the mutual-TLS certificate host is the token's client (still on the OCL and the Whitelist), and
+ * sets req->access to a malloc'd
  * struct rest_access (access_free = free). Otherwise 401 with
  * `WWW-Authenticate: Bearer realm="regie", error="invalid_token"` (no error attribute when no
  * token was sent, RFC 6750 §3.1). */

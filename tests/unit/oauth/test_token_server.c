@@ -587,6 +587,36 @@ static void test_refresh_reuse(void **state)
     assert_int_equal(r.status, 401);
 }
 
+/* A client taken off the OCL loses its live tokens at once (and gets no new ones). */
+static void test_client_delisted(void **state)
+{
+    char code[OAUTH_TOKEN_LEN], form[1024];
+    new_code("huisartsdelinde", "48", code);
+    form_for(form, sizeof form, code);
+    struct resp r;
+    post("pgo", "/oauth/token", form, &r);
+    assert_int_equal(r.status, 200);
+    char access[OAUTH_TOKEN_LEN], refresh[OAUTH_TOKEN_LEN];
+    snprintf(access, sizeof access, "%s", jstr(&r, "access_token"));
+    snprintf(refresh, sizeof refresh, "%s", jstr(&r, "refresh_token"));
+    get_fhir("pgo", access, &r);
+    assert_int_equal(r.status, 200);
+    static const struct medmij_client other[] = {
+        {.hostname = "other.regie.test", .organisation = "Other"}};
+    assert_int_equal(offer(&(struct medmij_list){.kind = MEDMIJ_OCL,
+                                                 .volgnummer = 2,
+                                                 .tijdstempel = "2026-12-01T12:00:00Z",
+                                                 .clients = other,
+                                                 .n_clients = 1}),
+                     0);
+    get_fhir("pgo", access, &r);
+    assert_int_equal(r.status, 401);
+    assert_true(has_header(&r, "error=\"invalid_token\""));
+    snprintf(form, sizeof form, "grant_type=refresh_token&refresh_token=%s&client_id=" CLIENT,
+             refresh);
+    expect_error("pgo", form, 401, "invalid_client");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_refresh_and_revoke),
         cmocka_unit_test(test_refresh_reuse),
+        cmocka_unit_test(test_client_delisted), /* last: it changes the OCL */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
