@@ -23,20 +23,43 @@ bool rest_access_type_ok(const struct rest_access *access, const char *type, boo
     return false;
 }
 
-bool rest_access_may_read(const struct rest_access *a, const char *type, const char *json,
-                          size_t len)
+/* A Binary lies in no compartment; FHIR gives it securityContext, the resource whose access rules
+ * it follows (the DocumentReference of a document). Readable when that resource is, and only
+ * then: a Binary without one is nobody's to hand out under a token. */
+static bool binary_ok(const struct rest_access *a, struct store *s, json_object *v)
+{
+    const char *ref = jsonx_get_str(jsonx_get(v, "securityContext"), "reference");
+    const char *slash = ref ? strchr(ref, '/') : NULL;
+    if (!s || !slash || strchr(slash + 1, '/') || (size_t)(slash - ref) >= STORE_TYPE_MAX)
+        return false;
+    char type[STORE_TYPE_MAX];
+    memcpy(type, ref, (size_t)(slash - ref));
+    type[slash - ref] = '\0';
+    if (!strcmp(type, "Binary")) return false;
+    struct store_row row = {0};
+    bool ok = s->ops->read(s, type, slash + 1, &row) == STORE_OK && !row.deleted &&
+              rest_access_may_read(a, NULL, type, row.json, row.json_len);
+    store_row_clear(&row);
+    return ok;
+}
+
+bool rest_access_may_read(const struct rest_access *a, struct store *s, const char *type,
+                          const char *json, size_t len)
 {
     if (!rest_access_type_ok(a, type, false)) return false;
-    /* Types the Patient compartment does not hold (Organization, Practitioner, Medication ...)
-     * are nobody's: the type decides. */
-    if (strcmp(type, "Patient") != 0 && !fhir_in_patient_compartment(type)) return true;
+    bool binary = !strcmp(type, "Binary");
+    /* Other types the Patient compartment does not hold (Organization, Practitioner,
+     * Medication ...) are nobody's: the type decides. */
+    if (!binary && strcmp(type, "Patient") != 0 && !fhir_in_patient_compartment(type)) return true;
     if (!json || !a->patient_id[0]) return false;
     enum jsonx_err je;
     json_object *v = jsonx_parse(json, len, REST_STORED_DEPTH, &je, NULL, 0);
     if (!v) return false;
     /* The same function that chose the compartment the store keeps for this version. */
     char comp[STORE_ID_MAX];
-    bool ok = fhir_patient_compartment(type, v, comp, sizeof comp) && !strcmp(comp, a->patient_id);
+    bool ok = binary ? binary_ok(a, s, v)
+                     : fhir_patient_compartment(type, v, comp, sizeof comp) &&
+                           !strcmp(comp, a->patient_id);
     json_object_put(v);
     return ok;
 }

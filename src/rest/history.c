@@ -28,8 +28,8 @@ static json_object *jstr(const char *s)
 static int add_row(void *ctx, const struct store_row *row)
 {
     struct hist *h = ctx;
-    if (h->access &&
-        (row->deleted || !rest_access_may_read(h->access, row->type, row->json, row->json_len)))
+    if (h->access && (row->deleted || !rest_access_may_read(h->access, h->rc->store, row->type,
+                                                            row->json, row->json_len)))
         return 0;
     if (h->n == h->limit) {
         h->more = true;
@@ -154,8 +154,9 @@ static void history(struct http_request *req, struct http_reply *rep, const char
     if (id) {
         struct store_row row = {0};
         enum store_rc src = rc->store->ops->read(rc->store, type, id, &row);
-        bool hidden = a && src == STORE_OK &&
-                      (row.deleted || !rest_access_may_read(a, type, row.json, row.json_len));
+        bool hidden =
+            a && src == STORE_OK &&
+            (row.deleted || !rest_access_may_read(a, rc->store, type, row.json, row.json_len));
         store_row_clear(&row);
         if (hidden) {
             rest_access_hide(rep, type, id);

@@ -225,9 +225,10 @@ static inline const struct rest_access *rest_access_of(const struct http_request
     return req->access;
 }
 /* Whether a may read the stored resource json (len bytes) of type: a readable type, and for the
- * Patient and the types of its compartment, a version whose compartment is a->patient_id. */
-bool rest_access_may_read(const struct rest_access *a, const char *type, const char *json,
-                          size_t len);
+ * Patient and the types of its compartment, a version whose compartment is a->patient_id; for a
+ * Binary, a securityContext the token may read (looked up in s; NULL: not readable). */
+bool rest_access_may_read(const struct rest_access *a, struct store *s, const char *type,
+                          const char *json, size_t len);
 /* Replies 403 RG_E_FORBIDDEN: "<what> is not allowed with this token". */
 void rest_access_forbid(struct http_reply *rep, const char *what);
 /* Replies 404 exactly as for a type/id that does not exist. */

@@ -24,7 +24,8 @@ static void note_patient(const struct rest_ctx *rc, const struct store_row *row)
 static void reply_row(struct http_request *req, struct http_reply *rep, const struct store_row *row)
 {
     const struct rest_access *a = rest_access_of(req);
-    if (a && (row->deleted || !rest_access_may_read(a, row->type, row->json, row->json_len))) {
+    if (a && (row->deleted || !rest_access_may_read(a, rest_ctx_of(req)->store, row->type,
+                                                    row->json, row->json_len))) {
         rest_access_hide(rep, row->type, row->id);
         return;
     }

@@ -14,6 +14,7 @@
 
 struct inc_ctx {
     struct search_result *r;
+    struct store *store; /* for the access check of a Binary's securityContext */
     bool outside_patient_compartment;
 };
 
@@ -32,7 +33,8 @@ static int add_include(void *ctx, const struct store_row *row)
         (!strcmp(row->type, "Patient") || fhir_in_patient_compartment(row->type)))
         return 0;
     /* Under a token, only what it could read by itself; checked before :iterate follows it. */
-    if (c->r->access && !rest_access_may_read(c->r->access, row->type, row->json, row->json_len))
+    if (c->r->access &&
+        !rest_access_may_read(c->r->access, c->store, row->type, row->json, row->json_len))
         return 0;
     if (included_full(c->r)) return 1;
     return search_result_add(c->r, row, true) != 0;
@@ -59,7 +61,8 @@ enum rg_err search_add_refs_from(struct rest_ctx *rc, struct search_result *r, s
 {
     if (!rc->store->ops->refs_from) return rest_store_fail(STORE_HARD, "_include", f);
     int64_t seqs[INCLUDE_SLICE];
-    struct inc_ctx c = {.r = r, .outside_patient_compartment = outside_patient_compartment};
+    struct inc_ctx c = {
+        .r = r, .store = rc->store, .outside_patient_compartment = outside_patient_compartment};
     size_t i = from;
     while (i < to && !included_full(r)) {
         size_t n = 0;
@@ -83,7 +86,7 @@ static enum rg_err add_refs_to(struct rest_ctx *rc, struct search_result *r, siz
     if (!rc->store->ops->refs_to) return rest_store_fail(STORE_HARD, "_revinclude", f);
     struct store_ref *targets = malloc(INCLUDE_SLICE * sizeof *targets);
     if (!targets) return rest_store_fail(STORE_HARD, "_revinclude", f);
-    struct inc_ctx c = {.r = r};
+    struct inc_ctx c = {.r = r, .store = rc->store};
     const char *param = strcmp(inc->param, "*") ? inc->param : NULL;
     enum store_rc src = STORE_OK;
     size_t i = from;

@@ -277,6 +277,48 @@ static void includes_are_filtered(void **state)
     done_reply(&rep);
 }
 
+/* A Binary has no compartment: it is readable when its securityContext is (MedMij documents:
+ * the DocumentReference), never without one. */
+static void binary_follows_its_security_context(void **state)
+{
+    struct afx *f = *state;
+    static const char *const docs[] = {
+        "{\"resourceType\":\"DocumentReference\",\"id\":\"dra\",\"status\":\"current\","
+        "\"subject\":{\"reference\":\"Patient/pa\"},\"content\":[{\"attachment\":{\"url\":"
+        "\"Binary/bina\"}}]}",
+        "{\"resourceType\":\"DocumentReference\",\"id\":\"drb\",\"status\":\"current\","
+        "\"subject\":{\"reference\":\"Patient/pb\"},\"content\":[{\"attachment\":{\"url\":"
+        "\"Binary/binb\"}}]}",
+        "{\"resourceType\":\"Binary\",\"id\":\"bina\",\"contentType\":\"application/pdf\","
+        "\"securityContext\":{\"reference\":\"DocumentReference/dra\"},\"data\":\"JVBERi0=\"}",
+        "{\"resourceType\":\"Binary\",\"id\":\"binb\",\"contentType\":\"application/pdf\","
+        "\"securityContext\":{\"reference\":\"DocumentReference/drb\"},\"data\":\"JVBERi0=\"}",
+        "{\"resourceType\":\"Binary\",\"id\":\"binx\",\"contentType\":\"application/pdf\","
+        "\"data\":\"JVBERi0=\"}",
+        "{\"resourceType\":\"Binary\",\"id\":\"biny\",\"contentType\":\"application/pdf\","
+        "\"securityContext\":{\"reference\":\"Binary/bina\"},\"data\":\"JVBERi0=\"}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) put_json(f, docs[i]);
+    struct rest_access d = f->a;
+    d.types[0] = "DocumentReference";
+    d.types[1] = "Binary";
+    d.ntypes = 2;
+    struct http_reply rep;
+    assert_int_equal(get(f, "read", "/fhir/Binary/bina", &d, NULL, &rep), 200);
+    done_reply(&rep);
+    assert_int_equal(get(f, "read", "/fhir/Binary/binb", &d, NULL, &rep), 404);
+    done_reply(&rep);
+    assert_int_equal(get(f, "read", "/fhir/Binary/binx", &d, NULL, &rep), 404);
+    done_reply(&rep);
+    assert_int_equal(get(f, "read", "/fhir/Binary/biny", &d, NULL, &rep), 404);
+    done_reply(&rep);
+    /* the DocumentReference type is needed too: the context must be readable by the token */
+    d.types[0] = "Binary";
+    d.ntypes = 1;
+    assert_int_equal(get(f, "read", "/fhir/Binary/bina", &d, NULL, &rep), 404);
+    done_reply(&rep);
+}
+
 /* The 28 BgZ searches of the MedMij digest (patient implied), under a token of a BgZ service:
  * none is refused by the access rules. */
 static void bgz_searches_pass(void **state)
@@ -657,6 +699,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(own_compartment_lastn_and_everything, asetup, ateardown),
         cmocka_unit_test_setup_teardown(includes_are_filtered, asetup, ateardown),
         cmocka_unit_test_setup_teardown(bgz_searches_pass, asetup, ateardown),
+        cmocka_unit_test_setup_teardown(binary_follows_its_security_context, asetup, ateardown),
         cmocka_unit_test_setup_teardown(writes_other_than_share_are_403, asetup, ateardown),
         cmocka_unit_test_setup_teardown(share_batch_stores_for_the_token_patient, asetup,
                                         ateardown),
