@@ -499,6 +499,9 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
         log_client("oauth: an authorization code was used again: consent %s revoked",
                    row.consent.id);
         if (revoke_family(g, row.consent.id, now) != 0) return finish(g, true, OAUTH_GRANTS_ERROR);
+        memset(out, 0, sizeof *out);
+        out->consent = row.consent; /* for the caller's audit record; no tokens */
+        out->consent.revoked = now;
         return finish(g, true, OAUTH_GRANTS_REPLAY);
     }
     if (row.expires <= now || !consent_live(&row.consent, now) ||
@@ -570,6 +573,9 @@ enum oauth_grants_rc oauth_grants_refresh(struct oauth_grants *g, const char *re
         log_client("oauth: a rotated refresh token was used again: consent %s revoked",
                    row.consent.id);
         if (revoke_family(g, row.consent.id, now) != 0) return finish(g, true, OAUTH_GRANTS_ERROR);
+        memset(out, 0, sizeof *out);
+        out->consent = row.consent; /* for the caller's audit record; no tokens */
+        out->consent.revoked = now;
         return finish(g, true, OAUTH_GRANTS_REPLAY);
     }
     if (scope && strcmp(scope, row.consent.scope) != 0) return finish(g, true, OAUTH_GRANTS_SCOPE);

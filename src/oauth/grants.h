@@ -48,7 +48,8 @@ enum oauth_grants_rc {
     OAUTH_GRANTS_MISMATCH,  /* code redemption: redirect_uri or PKCE verifier wrong (the code stays
                                usable: it is not burnt by a failed attempt) */
     OAUTH_GRANTS_REPLAY,    /* a used code or a rotated refresh token came back: its consent and
-                               every token of it are now revoked */
+                               every token of it are now revoked (redeem and refresh then fill
+                               out->consent, and no token, for the audit record) */
     OAUTH_GRANTS_INVALID,   /* a malformed argument (our caller's bug or bad input lengths) */
     OAUTH_GRANTS_ERROR,     /* storage failure (logged) */
     OAUTH_GRANTS_SCOPE,     /* refresh: a scope other than the consent's was asked (nothing

@@ -105,6 +105,27 @@ static void audit_issue(struct oauth_server *s, const struct oauth_token_set *t,
     if (err != AUDIT_OK) log_bug("oauth: the audit log refused a token record (%d)", (int)err);
 }
 
+/* The audit record of a replay: the consent it revoked, so the patient's log says why it ended. */
+static void audit_replay(struct oauth_server *s, const struct oauth_consent *c,
+                         const char *grant_type, const char *request_id)
+{
+    if (!s->cfg.audit || !c->id[0]) return;
+    char what[96];
+    snprintf(what, sizeof what, "consent %s revoked: %s used again", c->id,
+             !strcmp(grant_type, "authorization_code") ? "code" : "refresh token");
+    struct audit_entry e = {.actor = c->subject,
+                            .client = c->client_id,
+                            .token = c->id,
+                            .patient = c->patient_id,
+                            .action = "consent",
+                            .what = what,
+                            .outcome = 400,
+                            .purpose = "medmij-token",
+                            .request = request_id && *request_id ? request_id : NULL};
+    enum audit_err err = audit_record(s->cfg.audit, &e);
+    if (err != AUDIT_OK) log_bug("oauth: the audit log refused a replay record (%d)", (int)err);
+}
+
 /* Maps a grant store result to the RFC 6749 error answer; 0 for OK. */
 static int grant_error(struct http_reply *rep, enum oauth_grants_rc rc, const char *what)
 {
@@ -175,6 +196,7 @@ static void token_handler(struct http_request *req, struct http_reply *rep)
         }
         enum oauth_grants_rc rc =
             oauth_grants_code_redeem(s->grants, code, req->client_host, redirect_uri, verifier, &t);
+        if (rc == OAUTH_GRANTS_REPLAY) audit_replay(s, &t.consent, grant_type, request_id);
         if (grant_error(rep, rc, "code") != 0) goto done;
     } else if (!strcmp(grant_type, "refresh_token")) {
         if (!refresh) {
@@ -183,6 +205,7 @@ static void token_handler(struct http_request *req, struct http_reply *rep)
         }
         enum oauth_grants_rc rc =
             oauth_grants_refresh(s->grants, refresh, req->client_host, scope, &t);
+        if (rc == OAUTH_GRANTS_REPLAY) audit_replay(s, &t.consent, grant_type, request_id);
         if (grant_error(rep, rc, "refresh") != 0) goto done;
     } else {
         oauth_token_error(rep, 400, "unsupported_grant_type",

@@ -320,14 +320,19 @@ static bool has_header(const struct resp *r, const char *line)
 
 struct audit_seen {
     const char *token;
-    int consent;        /* "consent" records seen */
+    int consent;        /* "consent" records of a token issue seen */
+    int replays;        /* "consent" records of a revocation by replay */
     bool token_in_line; /* the token's text appears in a line: must not */
 };
 
 static int audit_seen_cb(const struct audit_line *l, void *ctx)
 {
     struct audit_seen *s = ctx;
-    if (!strcmp(l->e.action, "consent")) {
+    if (!strcmp(l->e.action, "consent") && strstr(l->e.what, "used again")) {
+        s->replays++;
+        assert_int_equal(l->e.outcome, 400);
+        assert_string_equal(l->e.client, CLIENT);
+    } else if (!strcmp(l->e.action, "consent")) {
         s->consent++;
         assert_string_equal(l->e.client, CLIENT);
         assert_string_equal(l->e.what, "token authorization_code");
@@ -417,6 +422,10 @@ static void test_code_exchange_and_bearer(void **state)
     resp_free(&r);
     get_fhir("pgo", access, &r);
     assert_int_equal(r.status, 401);
+    /* The revocation is on the patient's record too. */
+    seen = (struct audit_seen){.token = access};
+    assert_true(audit_read_patient(audit, "patient-a", audit_seen_cb, &seen) >= 2);
+    assert_int_equal(seen.replays, 1);
     /* The access token expires too (a fresh grant, then 15 minutes later). */
     new_code("huisartsdelinde", "48", code);
     form_for(form, sizeof form, code);
