@@ -3,6 +3,7 @@
  * OCL and the Whitelist. Parameters come from the form body or the query (both are merged by the
  * http floor); a parameter given twice is refused. Never logs a code or a token. */
 #include <json-c/json.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -217,7 +218,7 @@ static void token_handler(struct http_request *req, struct http_reply *rep)
     log_info("oauth token: %s for client %s, consent %s, request %s, correlation %s", grant_type,
              t.consent.client_id, t.consent.id, request_id[0] ? request_id : "-",
              correlation_id[0] ? correlation_id : "-");
-    memset(&t, 0, sizeof t);
+    OPENSSL_cleanse(&t, sizeof t); /* the tokens live on only in the reply */
     oauth_maybe_sweep(s);
     return;
 done:
