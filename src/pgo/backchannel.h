@@ -27,6 +27,7 @@
 #include "util/uuid.h"
 
 struct rest_ctx;
+struct store;
 
 /* ---- how the PGO calls a peer ---- */
 
@@ -203,6 +204,10 @@ struct pgo_collect_params {
      * NULL / 0: every type. */
     const char *const *types;
     size_t ntypes;
+    /* The store under vault (node->store). When given, a copy equal to the one the vault holds
+     * (apart from meta.versionId/lastUpdated) is not written again, so re-collecting unchanged
+     * records adds no versions. NULL: every copy is written. */
+    struct store *vault_store;
 };
 
 /* How one search went. */
@@ -217,7 +222,8 @@ struct pgo_search_status {
 };
 
 struct pgo_collect_result {
-    size_t stored;       /* PUTs into the vault that succeeded (distinct resources) */
+    size_t stored;       /* distinct resources now in the vault from this collection */
+    size_t unchanged;    /* of those, copies the vault already held as they are (not written) */
     size_t searches_run; /* searches attempted */
     size_t failures;     /* searches not ok */
     bool truncated;      /* collect_max reached: later pages/searches were not read */

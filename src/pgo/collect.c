@@ -183,6 +183,8 @@ static bool valid_id(const char *id)
 struct pending {
     json_object *res;
     char ref[STORE_TYPE_MAX + UUID_STR_LEN + 1]; /* "Type/<local id>" */
+    bool unchanged; /* the vault holds this very copy already: not written again */
+    size_t slot;    /* its entry in the batch when written */
 };
 
 static bool pending_has(const struct collect *c, const char *ref)
@@ -194,7 +196,48 @@ static bool pending_has(const struct collect *c, const char *ref)
 
 static const char *outcome_text(json_object *v);
 
-/* Writes the pending copies as one batch of PUTs into the vault and counts what was stored. */
+/* Whether the vault's current copy equals res, apart from the vault's own versionId and
+ * lastUpdated: then a re-collect leaves it alone instead of adding a version. */
+static bool same_as_stored(struct collect *c, const struct pending *pe)
+{
+    struct store *s = c->p->vault_store;
+    if (!s) return false;
+    char type[STORE_TYPE_MAX];
+    size_t tl = strcspn(pe->ref, "/");
+    snprintf(type, sizeof type, "%.*s", (int)tl, pe->ref);
+    struct store_row row = {0};
+    if (s->ops->read(s, type, pe->ref + tl + 1, &row) != STORE_OK || row.deleted || !row.json) {
+        store_row_clear(&row);
+        return false;
+    }
+    enum jsonx_err je;
+    json_object *old = jsonx_parse(row.json, row.json_len, JSON_DEPTH, &je, NULL, 0);
+    store_row_clear(&row);
+    json_object *meta = jsonx_get(old, "meta");
+    if (meta) {
+        json_object_object_del(meta, "versionId");
+        json_object_object_del(meta, "lastUpdated");
+    }
+    bool same = old && json_object_equal(old, pe->res);
+    json_object_put(old);
+    return same;
+}
+
+static void count_stored(struct collect *c, struct pgo_search_status *st, const struct pending *pe)
+{
+    if (stored_add(&c->stored, pe->ref) != 0) {
+        search_error(st, "out of memory");
+        return;
+    }
+    c->r->stored++;
+    if (pe->unchanged) c->r->unchanged++;
+    st->resources++;
+    if (!strncmp(pe->ref, "Patient/", 8) && !c->r->patient_id[0])
+        snprintf(c->r->patient_id, sizeof c->r->patient_id, "%s", pe->ref + 8);
+}
+
+/* Writes the pending copies that changed as one batch of PUTs into the vault and counts what was
+ * stored. */
 static void flush_pending(struct collect *c, struct pgo_search_status *st)
 {
     if (!c->npending) return;
@@ -202,21 +245,30 @@ static void flush_pending(struct collect *c, struct pgo_search_status *st)
     json_object_object_add(bundle, "resourceType", json_object_new_string("Bundle"));
     json_object_object_add(bundle, "type", json_object_new_string("batch"));
     json_object_object_add(bundle, "entry", entries);
+    size_t nwrite = 0;
     for (size_t i = 0; i < c->npending; i++) {
+        struct pending *pe = &c->pending[i];
+        if ((pe->unchanged = same_as_stored(c, pe))) continue;
+        pe->slot = nwrite++;
         json_object *e = json_object_new_object(), *rq = json_object_new_object();
-        json_object_object_add(e, "resource", json_object_get(c->pending[i].res));
+        json_object_object_add(e, "resource", json_object_get(pe->res));
         json_object_object_add(rq, "method", json_object_new_string("PUT"));
-        json_object_object_add(rq, "url", json_object_new_string(c->pending[i].ref));
+        json_object_object_add(rq, "url", json_object_new_string(pe->ref));
         json_object_object_add(e, "request", rq);
         json_object_array_add(entries, e);
     }
     json_object *resp = NULL;
     struct rg_fail rf = {0};
-    enum rg_err e = rest_process_bundle(c->p->vault, bundle, &resp, &rf);
+    enum rg_err e = nwrite ? rest_process_bundle(c->p->vault, bundle, &resp, &rf) : RG_OK;
     json_object *out = e == RG_OK ? jsonx_get(resp, "entry") : NULL;
     for (size_t i = 0; i < c->npending; i++) {
         const struct pending *pe = &c->pending[i];
-        json_object *r = out ? jsonx_get(json_object_array_get_idx(out, i), "response") : NULL;
+        if (pe->unchanged) {
+            count_stored(c, st, pe);
+            continue;
+        }
+        json_object *r =
+            out ? jsonx_get(json_object_array_get_idx(out, pe->slot), "response") : NULL;
         const char *status = jsonx_get_str(r, "status");
         struct rg_fail one = {0};
         /* The batch as a whole was refused (a vault with a smaller Bundle limit, ...): each
@@ -232,14 +284,7 @@ static void flush_pending(struct collect *c, struct pgo_search_status *st)
             first_fail(c, PGO_FAIL_STORE, 0, st, NULL);
             continue;
         }
-        if (stored_add(&c->stored, pe->ref) != 0) {
-            search_error(st, "out of memory");
-            continue;
-        }
-        c->r->stored++;
-        st->resources++;
-        if (!strncmp(pe->ref, "Patient/", 8) && !c->r->patient_id[0])
-            snprintf(c->r->patient_id, sizeof c->r->patient_id, "%s", pe->ref + 8);
+        count_stored(c, st, pe);
     }
     json_object_put(resp);
     json_object_put(bundle);

@@ -380,6 +380,7 @@ static struct pgo_collect_params params(struct fx *f, const char *endpoint)
         .service_id = "48",
         .owner = OWNER,
         .call = &f->opts,
+        .vault_store = f->vault_store,
     };
     return p;
 }
@@ -444,14 +445,17 @@ static void collect_twice_no_duplicates(void **state)
     if (rc != 0) fprintf(stderr, "collect: %s\n", fl.message);
     assert_int_equal(rc, 0);
     check_collected(f, &r);
+    assert_int_equal(r.unchanged, 0);
     struct census c = census(f->vault_store);
     assert_int_equal(c.total, 6);
     assert_int_equal(c.provenance, 1);
     pgo_collect_result_free(&r);
 
-    /* Again: the same copies are updated (version 2), only a second Provenance is added. */
+    /* Again: the same copies, all unchanged, so nothing is rewritten (still version 1); only a
+     * second Provenance is added. */
     assert_int_equal(pgo_collect(&p, &r, &fl), 0);
     check_collected(f, &r);
+    assert_int_equal(r.unchanged, 5);
     c = census(f->vault_store);
     assert_int_equal(c.total, 7);
     assert_int_equal(c.provenance, 2);
@@ -461,13 +465,32 @@ static void collect_twice_no_duplicates(void **state)
     assert_int_equal(c.practitioners, 1);
     int64_t version = 0;
     json_object_put(vault_read(f, "Condition", "c1", &version));
+    assert_int_equal(version, 1);
+    pgo_collect_result_free(&r);
+
+    /* The DVA changes one record: the next collection updates that copy alone. */
+    json_object *c1 = parse("{\"resourceType\":\"Condition\",\"id\":\"c1\",\"subject\":{"
+                            "\"reference\":\"Patient/p1\"},\"code\":{\"coding\":[{\"system\":"
+                            "\"http://snomed.info/sct\",\"code\":\"38341003\"}],\"text\":\"hoge "
+                            "bloeddruk\"}}");
+    struct rg_fail rf = {0};
+    assert_int_equal(rest_put_resource(f->dva, c1, &rf), RG_OK);
+    json_object_put(c1);
+    assert_int_equal(pgo_collect(&p, &r, &fl), 0);
+    check_collected(f, &r);
+    assert_int_equal(r.unchanged, 4);
+    json_object *copy = vault_read(f, "Condition", "c1", &version);
     assert_int_equal(version, 2);
+    assert_string_equal(jsonx_get_str(jsonx_get(copy, "code"), "text"), "hoge bloeddruk");
+    json_object_put(copy);
+    assert_int_equal(census(f->vault_store).total, 8);
     pgo_collect_result_free(&r);
 
     /* Another owner gets copies of their own. */
     p.owner = "account-2";
     assert_int_equal(pgo_collect(&p, &r, &fl), 0);
-    assert_int_equal(census(f->vault_store).total, 13);
+    assert_int_equal(r.unchanged, 0);
+    assert_int_equal(census(f->vault_store).total, 14);
     pgo_collect_result_free(&r);
 }
 
@@ -479,11 +502,20 @@ static void collect_one_by_one(void **state)
     struct rest_ctx *narrow = open_rest(f->vault_store, "http://127.0.0.1/vault", 1);
     struct pgo_collect_params p = params(f, f->fhir);
     p.vault = narrow;
+    p.vault_store = NULL; /* and without the comparison: every copy is written each time */
     struct pgo_collect_result r;
     struct pgo_fail fl;
     assert_int_equal(pgo_collect(&p, &r, &fl), 0);
     check_collected(f, &r);
     assert_int_equal(census(f->vault_store).total, 6);
+    pgo_collect_result_free(&r);
+    assert_int_equal(pgo_collect(&p, &r, &fl), 0);
+    check_collected(f, &r);
+    assert_int_equal(r.unchanged, 0);
+    assert_int_equal(census(f->vault_store).total, 7);
+    int64_t version = 0;
+    json_object_put(vault_read(f, "Condition", "c1", &version));
+    assert_int_equal(version, 2);
     pgo_collect_result_free(&r);
     rest_free(narrow);
 }
@@ -846,11 +878,13 @@ static void bgz_collect(void **state)
         for (size_t i = 0; i < r.nsearches; i++) pages += r.searches[i].pages;
         for (size_t i = 0; i < r.nsearches; i++) skipped += r.searches[i].skipped;
         assert_int_equal(skipped, 0); /* the catalogue's types cover what its searches find */
+        /* The second time the DVA's records are the same: every copy is left as it was. */
+        assert_int_equal(r.unchanged, round == 1 ? 0 : r.stored);
         fprintf(stderr,
                 "bgz_collect round %d (%s): %zu zib examples%s in the DVA; 28 searches, %zu pages, "
-                "%zu resources stored in %.0f ms\n",
+                "%zu resources (%zu unchanged) in %.0f ms\n",
                 round, f->tls ? "mutual TLS" : "plain", zib,
-                with_synthea ? " + 1 Synthea patient" : "", pages, r.stored, ms);
+                with_synthea ? " + 1 Synthea patient" : "", pages, r.stored, r.unchanged, ms);
         pgo_collect_result_free(&r);
     }
     struct census c = census(f->vault_store);
