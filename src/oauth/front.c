@@ -38,7 +38,8 @@ void front_show_error(struct front *f, int status, const char *title, const char
 {
     struct buf page;
     buf_init(&page, FRONT_PAGE_LIMIT);
-    struct page_error e = {.title = title, .text = text, .english = english};
+    struct page_error e = {
+        .title = title, .text = text, .english = english, .notice = status < 400};
     page_error(&page, &e);
     front_reply_page(f, status, &page);
 }

@@ -251,7 +251,8 @@ int page_error(struct buf *out, const struct page_error *p)
     head(out, p->title);
     buf_append_str(out, "<h1>");
     html_escape(out, p->title);
-    buf_append_str(out, "</h1>\n<p class=\"error\" role=\"alert\">");
+    buf_append_str(out, p->notice ? "</h1>\n<p role=\"status\">"
+                                  : "</h1>\n<p class=\"error\" role=\"alert\">");
     html_escape(out, p->text);
     if (p->english) {
         buf_append_str(out, "<br><span class=\"en\" lang=\"en\">");

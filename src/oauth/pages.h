@@ -6,6 +6,7 @@
 #ifndef REGIE_OAUTH_PAGES_H
 #define REGIE_OAUTH_PAGES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,6 +86,7 @@ struct page_error {
     const char *title;
     const char *text;
     const char *english;
+    bool notice; /* not an error: a plain message ("U bent uitgelogd") */
 };
 int page_error(struct buf *out, const struct page_error *p);
 

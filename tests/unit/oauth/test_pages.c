@@ -249,6 +249,13 @@ static void test_error_page(void **state)
     assert_non_null(strstr(b.data, "Tekst &amp; meer"));
     assert_non_null(strstr(b.data, "Eng&#39;lish"));
     assert_null(strstr(b.data, "<form"));
+    assert_non_null(strstr(b.data, "role=\"alert\""));
+    buf_free(&b);
+    buf_init(&b, 16384);
+    e.notice = true;
+    assert_int_equal(page_error(&b, &e), 0);
+    assert_null(strstr(b.data, "role=\"alert\""));
+    assert_non_null(strstr(b.data, "<p role=\"status\">Tekst &amp; meer"));
     buf_free(&b);
 }
 
