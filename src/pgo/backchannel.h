@@ -5,7 +5,7 @@
  *
  *   - the front-channel pieces a connect needs: PKCE pair, state, the authorization URL;
  *   - the token endpoint: authorization_code and refresh_token grants, RFC 7009 revocation;
- *   - collect: a data service's searches, stored into the PGO's vault (rest_put_resource) under
+ *   - collect: a data service's searches, stored into the PGO's vault (a batch of PUTs) under
  *     deterministic ids, with meta.source and one Provenance per collection;
  *   - share: self-measurements POSTed as a MedMij `batch` Bundle, its batch-response read back.
  *
@@ -239,7 +239,9 @@ void pgo_collect_result_free(struct pgo_collect_result *r);
  * application/fhir+json, then follows the searchset's `next` links while they stay on the base's
  * origin and path (scheme, host, port; a link elsewhere ends that search as a failure) until
  * collect_max resources were stored. Every entry resource (search mode match and include; an
- * OperationOutcome is not stored) is copied into the vault:
+ * OperationOutcome, and a type outside params.types, is not stored) is copied into the vault,
+ * a page's copies as one batch of PUTs (rest_process_bundle; one PUT each when the vault refuses
+ * the batch as a whole), copies equal to the vault's left alone when params.vault_store is set:
  *   - id = pgo_local_id(owner, provider, type, remote id): a re-collect updates the same
  *     resources instead of adding copies, and the same resource found by two searches is stored
  *     once per collection;
@@ -252,6 +254,7 @@ void pgo_collect_result_free(struct pgo_collect_result *r);
  * references), recorded = now, agent = the provider (type "author", who.identifier with the
  * provider name and display), entity = {role "source", what = the resource endpoint}, tagged with
  * the owner; its reason names the data service. A search that fails does not stop the others.
+ * Searches not run because collect_max was reached have ok false and do not count as failures.
  * Returns 0 when every search succeeded, -1 otherwise (f says the first failure; *r tells the
  * rest). *r is always filled (free it with pgo_collect_result_free, also after -1). */
 int pgo_collect(const struct pgo_collect_params *params, struct pgo_collect_result *r,
