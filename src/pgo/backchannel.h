@@ -184,8 +184,8 @@ int pgo_token_parse(long status, const char *body, size_t len, struct pgo_token 
 #define PGO_VAULT_TAG_SYSTEM "urn:regie:pgo:vault-owner"
 
 struct pgo_collect_params {
-    struct rest_ctx *vault;        /* the PGO's own store (node->rest); resources go in with
-                                      rest_put_resource, unrestricted */
+    struct rest_ctx *vault;        /* the PGO's own FHIR API (node->rest); copies go in through it,
+                                      unrestricted */
     const char *resource_endpoint; /* the ZAL's ResourceEndpointuri (the DVA's FHIR base),
                                       no trailing slash needed */
     const char *access_token;      /* Bearer */
