@@ -2,7 +2,18 @@
 // endpoint refuses a request without a client certificate (403 CLIENT_CERT), metadata answers
 // with one, a resource needs a token as well; the token endpoint needs a certificate; the ready
 // lines and network.json say what they should.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
 import { check, eq, step, withNetwork, request } from './lib.mjs';
+
+// curl as a person would run it (it resolves *.localhost to loopback itself): the HTTP status.
+function curl(url, ca, certHost, dir) {
+  const args = ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '30', '--cacert', ca];
+  if (certHost) args.push('--cert', path.join(dir, 'ca', `${certHost}.crt`), '--key', path.join(dir, 'ca', `${certHost}.key`));
+  const r = spawnSync('curl', [...args, url], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout) : `curl exit ${r.status} ${r.stderr}`;
+}
 
 await withNetwork('reach', {}, async (net) => {
   const info = net.info;
@@ -12,6 +23,18 @@ await withNetwork('reach', {}, async (net) => {
     check(new RegExp(`^ready ${n.role} ${n.name.replace(/\./g, '\\.')} https://`).test(n.ready || ''), `${n.key}: ready line "ready ${n.role} ${n.name} <url>"`, n.ready);
     check(n.accounts.length >= 3 && n.accounts.every((a) => /^[A-Z2-7]{16,}$/.test(a.totp_secret)), `${n.key}: accounts with TOTP secrets`);
     if (n.role === 'dva') check(n.accounts.every((a) => /^\d{9}$/.test(a.bsn)), `${n.key}: patient accounts linked to a BSN`);
+  }
+
+  step('curl with the demo CA reaches each node; a FHIR request without a client certificate is refused');
+  for (const n of info.nodes) {
+    const got = curl(`${n.url}/`, info.ca, null, net.dir);
+    check(typeof got === 'number' && got >= 200 && got < 500, `${n.key}: curl --cacert reaches ${n.url} (${got})`);
+  }
+  for (const key of ['gp', 'hospital']) {
+    const dva = net.node(key);
+    eq(curl(`${dva.fhir}/metadata`, info.ca, null, net.dir), 403, `${key}: curl without a client certificate`);
+    eq(curl(`${dva.fhir}/Patient`, info.ca, null, net.dir), 403, `${key}: curl for a resource without a client certificate`);
+    eq(curl(`${dva.fhir}/metadata`, info.ca, 'pgo.localhost', net.dir), 200, `${key}: curl with the PGO's certificate`);
   }
 
   step('every node answers over TLS with the demo CA, and only with it');
