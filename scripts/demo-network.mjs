@@ -256,7 +256,8 @@ function startNode(network, n, timeoutMs, env) {
       if (done) return;
       const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
       const why = `${n.key}: regie serve --role ${n.role} exited (${signal || code}) before it was ready:\n${tail}`;
-      fail(/not built yet|unknown option|--role|--config/.test(tail) && !/\.conf:\d+:/.test(tail)
+      // Only a regie without the roles (an older build) falls back; any other failure is one.
+      fail(/not built yet|unknown option --role|--role needs a value \(or is unknown\)/.test(tail)
         ? new RoleUnavailable(why) : new Error(why));
     });
   });
