@@ -21,6 +21,7 @@
 #define WHAT_MAX 512
 
 struct rest_note {
+    const char *action; /* replaces the route's, when set */
     char patient[STORE_ID_MAX];
     bool counted, stored_count;
     size_t matches, included, stored;
@@ -32,6 +33,11 @@ void rest_note_patient(const char *id)
 {
     if (current && id && strlen(id) < sizeof current->patient)
         memcpy(current->patient, id, strlen(id) + 1);
+}
+
+void rest_note_action(const char *action)
+{
+    if (current) current->action = action;
 }
 
 void rest_note_stored(size_t stored)
@@ -172,7 +178,7 @@ void rest_audited(struct http_request *req, struct http_reply *rep, http_handler
     current = &note;
     h(req, rep);
     current = outer;
-    if (record(rc, req, rep, action, &note)) return;
+    if (record(rc, req, rep, note.action ? note.action : action, &note)) return;
     /* Never serve an access that is not on record. */
     rep->nheaders = 0;
     http_reply_error(rep, RG_E_INTERNAL, "the access could not be recorded");

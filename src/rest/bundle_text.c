@@ -213,6 +213,8 @@ void rest_h_bundle(struct http_request *req, struct http_reply *rep)
         if (e == RG_OK) rest_note_stored(stored);
     } else {
         e = rest_bundle_run_text(rc, req->body, req->body_len, depth, ret, &resp, &f);
+        const char *rt = e == RG_OK ? jsonx_get_str(resp, "type") : NULL;
+        if (rt && !strcmp(rt, "transaction-response")) rest_note_action("transaction");
     }
     if (e == RG_OK) {
         http_reply_json(rep, 200, resp);

@@ -258,6 +258,8 @@ void rest_audited(struct http_request *req, struct http_reply *rep, http_handler
 void rest_note_patient(const char *id);
 void rest_note_count(size_t matches, size_t included);
 void rest_note_stored(size_t stored);
+/* The audit action when the route's is not the whole truth (POST [base]: "transaction"). */
+void rest_note_action(const char *action);
 
 /* ---- Handlers ---- */
 void rest_h_metadata(struct http_request *req, struct http_reply *rep);
