@@ -301,17 +301,18 @@ function loginHelp(info) {
   return `
 The MedMij demo network runs (details and every credential: ${path.relative(process.cwd(), path.join(path.dirname(info.ca), '..', 'network.json'))}).
 
-Log in as a patient:
-  1. open ${pgo.url}/ in Chromium (it resolves *.localhost itself); trust the demo CA
-     ${info.ca} (or accept the certificate warning)
-  2. PGO login: ${a.username} / ${a.password}, TOTP code: node scripts/demo-network-totp.mjs ${a.totp_secret}
-  3. connect "Huisartsenpraktijk De Linde"; at the GP log in with the stand-in for DigiD:
-     ${d.username} / ${d.password}, TOTP code: node scripts/demo-network-totp.mjs ${d.totp_secret}
-     (a code works once: wait for the next 30 s step to log in again)
+Log in as a patient (the PGO's web app is still to come; its JSON API and the DVA's pages are here):
+  PGO        ${pgo.url}/api/login  as ${a.username} / ${a.password}
+             TOTP code: node scripts/demo-network-totp.mjs ${a.totp_secret}
+  GP login   (stand-in for DigiD, reached through the PGO's connect) ${d.username} / ${d.password}
+             TOTP code: node scripts/demo-network-totp.mjs ${d.totp_secret}
+  A code works once: a second login within 30 s needs the next one.
+  The whole collect flow as the web app will run it (login, connect, consent, collect):
+             node scripts/demo-network-walk.mjs jan gp
 
-Or with curl (the DVA's FHIR endpoint needs a client certificate and a token):
+Or with curl (the DVA's FHIR endpoint needs a client certificate, and a token for resources):
   curl --cacert ${info.ca} ${gp.fhir}/metadata
-  curl --cacert ${info.ca} --cert ${pgo.cert} --key ${pgo.key_file} ${gp.fhir}/Patient
+  curl --cacert ${info.ca} --cert ${pgo.cert} --key ${pgo.key_file} ${gp.fhir}/metadata
 
 Press Ctrl-C to stop every node.`;
 }
