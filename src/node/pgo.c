@@ -50,7 +50,9 @@ static int open_api(struct node *n, struct pgo_role *r, char *err, size_t err_le
                                                .name = s->name,
                                                .share = s->kind == NODE_SERVICE_SHARE,
                                                .searches = (const char *const *)s->searches,
-                                               .nsearches = s->nsearches};
+                                               .nsearches = s->nsearches,
+                                               .types = (const char *const *)s->types,
+                                               .ntypes = s->ntypes};
     }
     struct pgo_api_config ac = {
         .accounts = n->accounts,

@@ -278,6 +278,28 @@ static char *keep(struct pgo_api *api, const char *s)
     return copy;
 }
 
+/* Copies a list of strings into the api's keeping: the array of pointers is kept as one more
+ * string-list entry, each string with keep(). Returns the copy, or NULL (n == 0 or no memory:
+ * *failed tells which). */
+static const char *const *copy_list(struct pgo_api *api, const char *const *from, size_t n,
+                                    bool *failed)
+{
+    if (n == 0) return NULL;
+    const char **list = calloc(n, sizeof *list);
+    char **grown =
+        realloc(api->service_strings, (api->nservice_strings + 1) * sizeof *api->service_strings);
+    if (grown) api->service_strings = grown;
+    if (!list || !grown) {
+        free(list);
+        *failed = true;
+        return NULL;
+    }
+    api->service_strings[api->nservice_strings++] = (char *)list;
+    for (size_t j = 0; j < n; j++)
+        if (!(list[j] = keep(api, from[j]))) *failed = true;
+    return *failed ? NULL : list;
+}
+
 static int copy_services(struct pgo_api *api, const struct pgo_api_config *cfg)
 {
     api->services = calloc(cfg->nservices + 1, sizeof *api->services);
@@ -285,27 +307,16 @@ static int copy_services(struct pgo_api *api, const struct pgo_api_config *cfg)
     for (size_t i = 0; i < cfg->nservices; i++) {
         const struct pgo_service_def *from = &cfg->services[i];
         struct pgo_service_def *to = &api->services[i];
+        bool failed = false;
         to->share = from->share;
         to->id = keep(api, from->id);
         to->name = from->name ? keep(api, from->name) : NULL;
         if (!to->id || (from->name && !to->name)) return -1;
-        if (from->nsearches) {
-            /* The array of pointers is kept as one more string-list entry. */
-            const char **searches = calloc(from->nsearches, sizeof *searches);
-            char **grown = realloc(api->service_strings,
-                                   (api->nservice_strings + 1) * sizeof *api->service_strings);
-            if (!searches || !grown) {
-                free(searches);
-                if (grown) api->service_strings = grown;
-                return -1;
-            }
-            api->service_strings = grown;
-            api->service_strings[api->nservice_strings++] = (char *)searches;
-            for (size_t j = 0; j < from->nsearches; j++)
-                if (!(searches[j] = keep(api, from->searches[j]))) return -1;
-            to->searches = searches;
-            to->nsearches = from->nsearches;
-        }
+        to->searches = copy_list(api, from->searches, from->nsearches, &failed);
+        to->nsearches = to->searches ? from->nsearches : 0;
+        to->types = copy_list(api, from->types, from->ntypes, &failed);
+        to->ntypes = to->types ? from->ntypes : 0;
+        if (failed) return -1;
     }
     return 0;
 }

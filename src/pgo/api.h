@@ -32,6 +32,9 @@ struct pgo_service_def {
     bool share;                  /* kind share (scope name~id) rather than collect (scope name) */
     const char *const *searches; /* collect: the searches to run */
     size_t nsearches;
+    const char *const *types; /* the types the service returns; others are not stored (NULL:
+                                 every type) */
+    size_t ntypes;
 };
 
 struct pgo_api_config {

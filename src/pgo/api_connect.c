@@ -348,7 +348,10 @@ int pgo_api_run_collect(struct pgo_api *api, const struct pgo_connection *c, con
                                         .service_id = c->service,
                                         .owner = c->account,
                                         .collect_max = api->cfg.collect_max,
-                                        .call = &call};
+                                        .call = &call,
+                                        .types = def->types,
+                                        .ntypes = def->ntypes,
+                                        .vault_store = api->cfg.store};
     struct pgo_collect_result r = {0};
     struct pgo_fail f = {0};
     int rc = pgo_collect(&params, &r, &f);
