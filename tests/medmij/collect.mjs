@@ -3,6 +3,10 @@
 // with TOTP -> consent (allow) -> back to the PGO's callback -> the PGO has redeemed the code over
 // mutual TLS and collected the BgZ into the vault, with its source and a Provenance; collecting
 // again changes no count; a second provider (the hospital) adds its own part.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
 import { check, eq, step, withNetwork, dvaLoginAndConsent, freshTotp, location } from './lib.mjs';
 
 export async function pgoLogin(net, browser, person) {
@@ -124,5 +128,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     check(enc.length >= 1, 'an admission (Encounter) from the hospital');
     const proc = (await records(net, browser, 'Procedure')).filter((x) => x.meta?.source === hosp);
     check(proc.length >= 1, 'a procedure from the hospital');
+  }, (net) => {
+    // Every access on record, on both sides: the hash chains verify, and the GP's log holds Jan's
+    // accesses without his BSN.
+    step('the audit logs (after the nodes stopped)');
+    for (const key of ['gp', 'hospital', 'pgo']) {
+      const data = path.join(path.dirname(net.node(key).config), 'data');
+      const r = spawnSync(process.argv[2], ['audit', 'verify', '--log', path.join(data, 'audit.log'), '--key', path.join(data, 'audit.key')], { encoding: 'utf8' });
+      check(r.status === 0, `${key}: regie audit verify`, r.stdout + r.stderr);
+    }
+    const data = path.join(path.dirname(net.node('gp').config), 'data');
+    const shown = spawnSync(process.argv[2], ['audit', 'show', '--log', path.join(data, 'audit.log'), '--key', path.join(data, 'audit.key'), '--patient', 'gp-jan'], { encoding: 'utf8' });
+    const lines = shown.stdout.split('\n').filter(Boolean);
+    check(shown.status === 0 && lines.length >= 3, `the GP's log holds Jan's accesses (${lines.length} entries)`, shown.stderr);
+    check(!/999990019/.test(fs.readFileSync(path.join(data, 'audit.log'), 'utf8')), 'no BSN in the GP\'s audit log');
   });
 }

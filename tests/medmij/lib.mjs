@@ -34,7 +34,8 @@ export function step(name) { console.log(`-- ${name}`); }
 
 // Runs fn(net) against a fresh network and stops it; the exit status says whether every check
 // held and every node stopped cleanly. opts go to createNetwork (extra config, hosts, whitelist).
-export async function withNetwork(name, opts, fn) {
+// afterStop(net), when given, runs once every node has stopped (the audit logs are whole then).
+export async function withNetwork(name, opts, fn, afterStop = null) {
   const regie = process.argv[2];
   if (!regie) {
     console.error(`usage: node ${name}.mjs REGIE_BINARY`);
@@ -42,14 +43,14 @@ export async function withNetwork(name, opts, fn) {
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `regie-medmij-${name}-`));
   const shared = process.env.REGIE_SHARED || path.join(ROOT, '..', 'shared');
-  let running = null, rc = 0;
+  let running = null, rc = 0, net = null;
   try {
     const network = await createNetwork({
       regie, dir: path.join(dir, 'net'), ports: 'free', shared: fs.existsSync(shared) ? shared : null,
       log: (s) => console.log(`setup: ${s}`), ...opts,
     });
     running = await startNetwork(network, { log: (s) => console.log(s) });
-    const net = new Network(running.info);
+    net = new Network(running.info);
     await fn(net);
   } catch (e) {
     failures++;
@@ -59,6 +60,14 @@ export async function withNetwork(name, opts, fn) {
       for (const n of running.nodes) {
         const r = await n.stop();
         check(r.code === 0, `${n.key} stops cleanly on SIGTERM`, `exit ${r.code} signal ${r.signal}`);
+      }
+      if (afterStop && net) {
+        try {
+          await afterStop(net);
+        } catch (e) {
+          failures++;
+          console.log(`FAIL: ${e.stack || e}`);
+        }
       }
       if (failures) {
         for (const n of running.nodes) {
