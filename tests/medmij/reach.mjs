@@ -67,6 +67,14 @@ await withNetwork('reach', {}, async (net) => {
     check(r.status === 400 && /text\/html/.test(r.headers['content-type'] || ''), `${key}: the authorize endpoint answers a browser without a certificate (an incomplete request is a 400 page)`, `${r.status} ${r.headers['content-type']}`);
   }
 
+  step('the ports relaxation is the demo\'s alone');
+  const regie = process.argv[2];
+  const zal = info.lists.ZAL;
+  let rl = spawnSync(regie, ['lists', '--check', zal], { encoding: 'utf8' });
+  check(rl.status === 1 && /AuthorizationEndpointuri/.test(rl.stdout + rl.stderr), 'a strict reader (regie lists --check) refuses the demo ZAL: a port in the authorize endpoint', rl.stdout + rl.stderr);
+  rl = spawnSync(regie, ['lists', '--description', path.join(net.dir, 'lists/description.json'), '--out', path.join(net.dir, 'lists'), '--allow-ports', '--xsd-dir', net.dir], { encoding: 'utf8' });
+  eq(rl.status, 2, 'regie lists: --allow-ports with --xsd-dir is a usage error');
+
   step('pgo: the patient API needs a session');
   const pgo = net.node('pgo');
   const r = await net.browser().json(`${pgo.url}/api/me`, 'GET');
