@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { Network } from '../tests/medmij/lib.mjs';
+import { Network, lastStep } from '../tests/medmij/lib.mjs';
 import { connect, pgoLogin, records } from '../tests/medmij/collect.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +29,14 @@ if (!net.account('pgo', person) || !net.node(provider)) {
   console.error('demo-network-walk: PERSON is jan, fatima or sanne; PROVIDER gp or hospital');
   process.exit(2);
 }
+// The TOTP steps used by earlier walks: a code works once, so a walk run again within 30 s takes
+// the next step's code (or waits for it).
+const stepsFile = path.join(dir, 'walk-totp-steps.json');
+try {
+  for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(stepsFile, 'utf8')))) lastStep.set(k, v);
+} catch {
+  // first walk
+}
 const browser = net.browser();
 console.log(`PGO login as ${net.account('pgo', person).username} (password and TOTP code)`);
 const csrf = await pgoLogin(net, browser, person);
@@ -41,3 +49,4 @@ for (const type of ['Patient', 'Condition', 'Observation', 'MedicationStatement'
   const n = (await records(net, browser, type)).filter((r) => r.meta?.source === fhir).length;
   if (n) console.log(`  ${type}: ${n} from ${fhir}`);
 }
+fs.writeFileSync(stepsFile, JSON.stringify(Object.fromEntries(lastStep)) + '\n', { mode: 0o600 });

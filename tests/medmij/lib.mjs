@@ -237,7 +237,8 @@ export const location = (res, base) => (res.headers.location ? new URL(res.heade
 // TOTP: a code the server has not seen yet. It accepts the current step and one either side and
 // refuses a step at or before the last one it accepted, so a second login within 30 s takes the
 // next step's code, and a third waits.
-const lastStep = new Map();
+// Exported so that a tool run again and again (scripts/demo-network-walk.mjs) can keep it.
+export const lastStep = new Map();
 export async function freshTotp(secret) {
   for (;;) {
     const now = Math.floor(Date.now() / 30000);
