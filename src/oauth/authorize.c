@@ -349,7 +349,7 @@ static void authorize_post(struct http_request *req, struct http_reply *rep)
 
 size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t cap)
 {
-    if (cap < 4) return 0;
+    if (cap < 5) return 0; /* all or none: authorize, consents, consents/log */
     out[0] = (struct http_route){.method = "GET",
                                  .pattern = "/oauth/authorize",
                                  .handler = authorize_get,
@@ -363,5 +363,6 @@ size_t oauth_front_routes(struct oauth_server *s, struct http_route *out, size_t
                                  .body_limit = FORM_BODY_LIMIT,
                                  .name = "oauth-authorize-form",
                                  .ctx = s};
-    return 2 + oauth_consents_routes(s, out + 2, cap - 2);
+    size_t n = 2 + oauth_consents_routes(s, out + 2, cap - 2);
+    return n + oauth_consents_log_routes(s, out + n, cap - n);
 }

@@ -140,6 +140,8 @@ int front_session_start(struct front *f, const struct idp_identity *id,
                         char session[SESSION_TOKEN_LEN]);
 /* The routes of "Mijn toestemmingen" (consents.c): GET/POST /oauth/consents. */
 size_t oauth_consents_routes(struct oauth_server *s, struct http_route *out, size_t cap);
+/* The patient's own access log (consents_log.c): GET /oauth/consents/log. */
+size_t oauth_consents_log_routes(struct oauth_server *s, struct http_route *out, size_t cap);
 /* The DVA's name for pages: display_name, else the provider name. */
 const char *front_provider(const struct oauth_server *s);
 

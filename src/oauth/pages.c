@@ -318,6 +318,11 @@ int page_consents(struct buf *out, const struct page_consents *p)
                             "gegevens meer ophalen of aanleveren. <span lang=\"en\">After "
                             "withdrawal the app can no longer use your data.</span></p>\n");
     }
+    buf_append_str(out, "<p><a href=\"");
+    html_escape(out, p->action);
+    buf_append_str(out, "/log\">Wie heeft mijn gegevens ingezien? (toegangslog)</a> <span "
+                        "class=\"en\" lang=\"en\">(who accessed my data: the access "
+                        "log)</span></p>\n");
     form_open(out, p->action, "logout", NULL, p->csrf);
     buf_append_str(out, "<button type=\"submit\">Uitloggen</button>\n</form>\n");
     return tail(out);

@@ -71,6 +71,7 @@ void pgo_api_totp_confirm(struct http_request *req, struct http_reply *rep);
 void pgo_api_records(struct http_request *req, struct http_reply *rep);
 void pgo_api_record(struct http_request *req, struct http_reply *rep);
 void pgo_api_measurement(struct http_request *req, struct http_reply *rep);
+void pgo_api_audit_log(struct http_request *req, struct http_reply *rep);
 
 /* Back-channel helpers (api_connect.c). */
 struct pgo_endpoints {

@@ -24,9 +24,9 @@ static int setup(void **state)
 {
     (void)state;
     fx_open(&fx, true);
-    assert_int_equal(oauth_front_routes(fx.server, routes, 3), 0);
+    assert_int_equal(oauth_front_routes(fx.server, routes, 4), 0);
     size_t n = oauth_front_routes(fx.server, routes, 8);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 5);
     struct http_server_config cfg = {
         .host = "127.0.0.1", .port = 0, .routes = routes, .nroutes = n};
     http_limits_defaults(&cfg.limits);
