@@ -246,6 +246,54 @@ int page_consent(struct buf *out, const struct page_consent *p)
     return tail(out);
 }
 
+static void cell(struct buf *out, const char *s)
+{
+    buf_append_str(out, "<td>");
+    html_escape(out, s && *s ? s : "-");
+    buf_append_str(out, "</td>");
+}
+
+int page_access_log(struct buf *out, const struct page_access_log *p)
+{
+    head(out, "Wie heeft mijn gegevens ingezien?");
+    buf_append_str(out, "<h1>Wie heeft mijn gegevens ingezien bij ");
+    html_escape(out, p->provider);
+    buf_append_str(out, "?</h1>\n");
+    buf_printf(out,
+               "<p>%ld keer vastgelegd, de nieuwste eerst. <span class=\"en\" lang=\"en\">"
+               "The access log: %ld entries, newest first.</span></p>\n",
+               p->total, p->total);
+    if (p->n_rows > 0) {
+        buf_append_str(out, "<table>\n<caption>Toegangslog <span class=\"en\" lang=\"en\">(access "
+                            "log)</span></caption>\n<thead><tr><th scope=\"col\">Wanneer</th>"
+                            "<th scope=\"col\">Wie</th><th scope=\"col\">App</th>"
+                            "<th scope=\"col\">Wat</th><th scope=\"col\">Waarom</th>"
+                            "<th scope=\"col\">Resultaat</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < p->n_rows; i++) {
+            const struct page_access_row *r = &p->rows[i];
+            buf_append_str(out, "<tr>");
+            cell(out, r->when);
+            cell(out, r->who);
+            cell(out, r->app);
+            cell(out, r->what);
+            cell(out, r->why);
+            cell(out, r->outcome);
+            buf_append_str(out, "</tr>\n");
+        }
+        buf_append_str(out, "</tbody>\n</table>\n");
+    }
+    if (p->next) {
+        buf_append_str(out, "<p><a href=\"");
+        html_escape(out, p->next);
+        buf_append_str(out, "\">Oudere <span class=\"en\" lang=\"en\">(older)</span></a></p>\n");
+    }
+    buf_append_str(out, "<p><a href=\"");
+    html_escape(out, p->back);
+    buf_append_str(out, "\">Terug naar mijn toestemmingen <span class=\"en\" lang=\"en\">(back)"
+                        "</span></a></p>\n");
+    return tail(out);
+}
+
 int page_error(struct buf *out, const struct page_error *p)
 {
     head(out, p->title);

@@ -81,6 +81,26 @@ struct page_consents {
 };
 int page_consents(struct buf *out, const struct page_consents *p);
 
+/* "Wie heeft mijn gegevens ingezien?": the patient's access log at this DVA, newest first, one
+ * row per entry (the JSON answer's AuditEvents in words), a link to the next page and back. */
+struct page_access_row {
+    const char *when;    /* FHIR instant */
+    const char *who;     /* the actor */
+    const char *app;     /* the client, or NULL */
+    const char *what;    /* "Type/id" or a query's parameter names */
+    const char *why;     /* the purpose */
+    const char *outcome; /* "HTTP 200" */
+};
+struct page_access_log {
+    const char *provider;
+    const char *back; /* the consents page */
+    const struct page_access_row *rows;
+    size_t n_rows;
+    long total;       /* entries in all */
+    const char *next; /* the next page's URL, or NULL */
+};
+int page_access_log(struct buf *out, const struct page_access_log *p);
+
 /* An error shown to the user (never a redirect): a Dutch title and text, and an English line. */
 struct page_error {
     const char *title;

@@ -25,6 +25,7 @@ static struct audit_log *audit;
 static struct http_server *srv;
 static struct http_route routes[8];
 static uint16_t port;
+static const char *accept_header; /* an Accept header for the next requests, or NULL */
 
 static void seed(const char *actor, const char *patient, const char *what)
 {
@@ -101,10 +102,18 @@ static struct resp request(const char *method, const char *target, const char *c
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.headers);
     if (cookie) curl_easy_setopt(c, CURLOPT_COOKIE, cookie);
+    struct curl_slist *headers = NULL;
+    char accept_line[128];
+    if (accept_header) {
+        snprintf(accept_line, sizeof accept_line, "Accept: %s", accept_header);
+        headers = curl_slist_append(NULL, accept_line);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    }
     if (!strcmp(method, "POST")) curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
     assert_int_equal(curl_easy_perform(c), CURLE_OK);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_easy_cleanup(c);
+    curl_slist_free_all(headers);
     buf_append(&r.body, "", 1); /* a terminating NUL for strstr */
     enum jsonx_err je;
     if (r.body.data && r.body.data[0] == '{')
@@ -247,6 +256,37 @@ static void test_own_log_only(void **state)
     resp_free(&r);
 }
 
+/* A browser following the link gets the same entries as a table, escaped, without the BSN. */
+static void test_browser_gets_a_table(void **state)
+{
+    (void)state;
+    char cookie[128];
+    struct resp r = login("jan", fx.secret, cookie);
+    resp_free(&r);
+    accept_header = "text/html,application/xhtml+xml,*/*;q=0.8";
+    r = request("GET", "/oauth/consents/log?count=1", cookie, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "<a href=\"/oauth/consents/log?count=1&amp;offset=1\">"));
+    resp_free(&r);
+    r = request("GET", "/oauth/consents/log?count=100", cookie, NULL);
+    accept_header = NULL;
+    assert_int_equal(r.status, 200);
+    assert_non_null(strcasestr(r.headers.data, "Content-Type: text/html"));
+    assert_non_null(strstr(r.body.data, "<h1>Wie heeft mijn gegevens ingezien bij "
+                                        "Huisartsenpraktijk De Linde?</h1>"));
+    assert_non_null(strstr(r.body.data, "<td>dokter-1</td><td>" FX_CLIENT "</td>"));
+    assert_non_null(strstr(r.body.data, "<td>medmij-collect</td><td>HTTP 200</td>"));
+    assert_non_null(strstr(r.body.data, "<td>Condition/c1</td>"));
+    assert_non_null(strstr(r.body.data, "<td>AuditEvent?patient</td>")); /* the reads */
+    assert_null(strstr(r.body.data, "offset="));                         /* all on one page */
+    assert_non_null(strstr(r.body.data, "<a href=\"/oauth/consents\">"));
+    assert_null(strstr(r.body.data, FX_BSN));
+    assert_null(strstr(r.body.data, OTHER_PATIENT));
+    assert_null(strstr(r.body.data, "dokter-2"));
+    assert_null(strstr(r.body.data, "<td>Condition/c2</td>"));
+    resp_free(&r);
+}
+
 static void test_session_required(void **state)
 {
     (void)state;
@@ -281,6 +321,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_own_log_only),
+        cmocka_unit_test(test_browser_gets_a_table),
         cmocka_unit_test(test_session_required),
         cmocka_unit_test(test_no_record_reads_nothing),
     };
