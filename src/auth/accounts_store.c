@@ -1,16 +1,17 @@
 /* The account database: opening, the schema, configuration and small shared helpers. */
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "auth/accounts_internal.h"
 #include "util/log.h"
+#include "util/sqlfile.h"
+
+/* Names this file in the log. */
+#define WHO "accounts"
 
 /* Numbered migrations; migration N brings the schema from version N-1 to N. Append only. */
 static const char *const migrations[] = {
@@ -130,44 +131,24 @@ void accounts_enrolment_free(struct accounts_enrolment *e)
 
 sqlite3_stmt *accounts_prepare(struct accounts *a, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_bug("accounts: prepare failed: %s", sqlite3_errmsg(a->db));
-        return NULL;
-    }
-    return st;
+    return sqlfile_prepare(a->db, sql, WHO);
 }
 
 int accounts_exec(struct accounts *a, sqlite3_stmt *st)
 {
-    if (!st) return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        log_bug("accounts: statement failed: %s", sqlite3_errmsg(a->db));
-        return -1;
-    }
-    return 0;
-}
-
-static void column_text(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? strnlen((const char *)t, cap - 1) : 0;
-    if (n) memcpy(out, t, n);
-    out[n] = '\0';
+    return sqlfile_exec_done(a->db, st, WHO);
 }
 
 void accounts_row(sqlite3_stmt *st, struct account *out, struct lockout_state *lock)
 {
     memset(out, 0, sizeof *out);
     out->id = sqlite3_column_int64(st, 0);
-    column_text(st, 1, out->username, sizeof out->username);
+    sqlfile_column_text(st, 1, out->username, sizeof out->username);
     char role[16];
-    column_text(st, 2, role, sizeof role);
+    sqlfile_column_text(st, 2, role, sizeof role);
     if (account_role_parse(role, &out->role) != 0) out->role = ACCOUNT_PATIENT;
-    column_text(st, 3, out->subject, sizeof out->subject);
-    column_text(st, 4, out->bsn, sizeof out->bsn);
+    sqlfile_column_text(st, 3, out->subject, sizeof out->subject);
+    sqlfile_column_text(st, 4, out->bsn, sizeof out->bsn);
     out->disabled = sqlite3_column_int(st, 5) != 0;
     out->created = sqlite3_column_int64(st, 6);
     struct lockout_state s = {.failures = (uint32_t)sqlite3_column_int64(st, 7),
@@ -183,54 +164,6 @@ int accounts_end_sessions(struct accounts *a, int64_t account_id)
     sqlite3_stmt *st = accounts_prepare(a, "DELETE FROM session WHERE account = ?");
     if (st) sqlite3_bind_int64(st, 1, account_id);
     return accounts_exec(a, st);
-}
-
-static int exec_sql(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_bug("accounts: %s", err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
-
-static int query_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-/* Brings the schema to SCHEMA_VERSION in one transaction; refuses a newer database. */
-static int migrate(sqlite3 *db)
-{
-    if (exec_sql(db, "BEGIN IMMEDIATE") != 0) return -1;
-    int64_t version = 0;
-    if (exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)") != 0)
-        goto fail;
-    if (query_int(db, "SELECT version FROM schema_version", &version) != 0) {
-        if (exec_sql(db, "INSERT INTO schema_version VALUES (0)") != 0) goto fail;
-        version = 0;
-    }
-    if (version > SCHEMA_VERSION) {
-        log_bug("accounts: database schema version %lld is newer than this regie (%d)",
-                (long long)version, SCHEMA_VERSION);
-        goto fail;
-    }
-    for (int v = (int)version; v < SCHEMA_VERSION; v++)
-        if (exec_sql(db, migrations[v]) != 0) goto fail;
-    char update[64];
-    snprintf(update, sizeof update, "UPDATE schema_version SET version = %d", SCHEMA_VERSION);
-    if (exec_sql(db, update) != 0) goto fail;
-    return exec_sql(db, "COMMIT");
-fail:
-    exec_sql(db, "ROLLBACK");
-    return -1;
 }
 
 /* Reads the CSRF key, making it on first open. */
@@ -280,24 +213,13 @@ struct accounts *accounts_open(const char *path, const struct accounts_config *c
         return NULL;
     }
     pthread_mutex_init(&a->lock, NULL);
-    /* Create the file readable by its owner only: it holds password hashes and TOTP secrets.
-     * SQLite gives the -wal and -shm files the same mode. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        log_bug("accounts: cannot open %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    close(fd);
-    if (sqlite3_open_v2(path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        log_bug("accounts: cannot open %s: %s", path, a->db ? sqlite3_errmsg(a->db) : "no memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(a->db, 5000);
-    /* WAL with synchronous=FULL: a commit is on disk when it returns. */
-    if (exec_sql(a->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                        "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") != 0 ||
-        migrate(a->db) != 0 || load_csrf_key(a) != 0)
+    /* Readable by its owner only: it holds password hashes and TOTP secrets. */
+    char why[256];
+    if (sqlfile_open(path, SQLFILE_FOREIGN_KEYS | SQLFILE_SECURE_DELETE, WHO, &a->db, why,
+                     sizeof why) == SQLFILE_OPEN_FAILED)
+        log_bug("accounts: cannot open %s: %s", path, why);
+    if (!a->db || sqlfile_migrate(a->db, migrations, SCHEMA_VERSION, WHO) != 0 ||
+        load_csrf_key(a) != 0)
         goto fail;
     a->addresses = lockout_table_new(&a->cfg.address_lockout, a->cfg.address_table_size);
     if (!a->addresses) goto fail;

@@ -1,8 +1,6 @@
 /* The grant store (grants.h): consents, codes and tokens in oauth.db. */
 #include "oauth/grants.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -11,11 +9,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "auth/session.h"
 #include "oauth/pkce.h"
 #include "util/log.h"
+#include "util/sqlfile.h"
 #include "util/uuid.h"
 
 /* Numbered migrations; migration N brings the schema from version N-1 to N. Append only. */
@@ -50,6 +48,9 @@ static const char *const migrations[] = {
     "CREATE INDEX token_consent ON token(consent);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Names this store in the log. */
+#define WHO "oauth grants"
 
 #define DEFAULT_CODE_TTL   60
 #define DEFAULT_ACCESS_TTL 900
@@ -93,84 +94,17 @@ const char *oauth_grants_rc_text(enum oauth_grants_rc rc)
     return "unknown result";
 }
 
-/* ---- SQLite helpers ---- */
-
-static int exec_sql(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_bug("oauth grants: %s", err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
+/* ---- SQLite helpers: util/sqlfile, with this store's name in the log ---- */
 
 static sqlite3_stmt *prepare(struct oauth_grants *g, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_bug("oauth grants: prepare failed: %s", sqlite3_errmsg(g->db));
-        return NULL;
-    }
-    return st;
+    return sqlfile_prepare(g->db, sql, WHO);
 }
 
 /* Steps a statement that returns no row and finalizes it. */
 static int exec_done(struct oauth_grants *g, sqlite3_stmt *st)
 {
-    if (!st) return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        log_bug("oauth grants: statement failed: %s", sqlite3_errmsg(g->db));
-        return -1;
-    }
-    return 0;
-}
-
-static void column_text(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? strnlen((const char *)t, cap - 1) : 0;
-    if (n) memcpy(out, t, n);
-    out[n] = '\0';
-}
-
-static int query_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-static int migrate(sqlite3 *db)
-{
-    if (exec_sql(db, "BEGIN IMMEDIATE") != 0) return -1;
-    int64_t version = 0;
-    if (exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)") != 0)
-        goto fail;
-    if (query_int(db, "SELECT version FROM schema_version", &version) != 0) {
-        if (exec_sql(db, "INSERT INTO schema_version VALUES (0)") != 0) goto fail;
-        version = 0;
-    }
-    if (version > SCHEMA_VERSION) {
-        log_bug("oauth grants: database schema version %lld is newer than this regie (%d)",
-                (long long)version, SCHEMA_VERSION);
-        goto fail;
-    }
-    for (int v = (int)version; v < SCHEMA_VERSION; v++)
-        if (exec_sql(db, migrations[v]) != 0) goto fail;
-    char update[64];
-    snprintf(update, sizeof update, "UPDATE schema_version SET version = %d", SCHEMA_VERSION);
-    if (exec_sql(db, update) != 0) goto fail;
-    return exec_sql(db, "COMMIT");
-fail:
-    exec_sql(db, "ROLLBACK");
-    return -1;
+    return sqlfile_exec_done(g->db, st, WHO);
 }
 
 struct oauth_grants *oauth_grants_open(const char *path, const struct oauth_grants_config *cfg,
@@ -187,22 +121,14 @@ struct oauth_grants *oauth_grants_open(const char *path, const struct oauth_gran
     if (!g->cfg.clock.now) g->cfg.clock.now = system_now;
     pthread_mutex_init(&g->lock, NULL);
     /* Owner-only: hashes only, but consents name patients and clients. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+    char why[256];
+    enum sqlfile_open_rc orc = sqlfile_open(path, SQLFILE_FOREIGN_KEYS | SQLFILE_SECURE_DELETE, WHO,
+                                            &g->db, why, sizeof why);
+    if (orc == SQLFILE_OPEN_FAILED) {
+        snprintf(err, err_len, "cannot open %s: %s", path, why);
         goto fail;
     }
-    close(fd);
-    if (sqlite3_open_v2(path, &g->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, err_len, "cannot open %s: %s", path,
-                 g->db ? sqlite3_errmsg(g->db) : "no memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(g->db, 5000);
-    if (exec_sql(g->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                        "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") != 0 ||
-        migrate(g->db) != 0) {
+    if (orc != SQLFILE_OPEN_OK || sqlfile_migrate(g->db, migrations, SCHEMA_VERSION, WHO) != 0) {
         snprintf(err, err_len, "cannot set up %s (see the log)", path);
         goto fail;
     }
@@ -264,13 +190,13 @@ static void split_services(const char *text, struct oauth_consent *c)
 static void consent_row(sqlite3_stmt *st, int col, struct oauth_consent *c)
 {
     memset(c, 0, sizeof *c);
-    column_text(st, col + 0, c->id, sizeof c->id);
-    column_text(st, col + 1, c->subject, sizeof c->subject);
-    column_text(st, col + 2, c->patient_id, sizeof c->patient_id);
-    column_text(st, col + 3, c->client_id, sizeof c->client_id);
-    column_text(st, col + 4, c->scope, sizeof c->scope);
+    sqlfile_column_text(st, col + 0, c->id, sizeof c->id);
+    sqlfile_column_text(st, col + 1, c->subject, sizeof c->subject);
+    sqlfile_column_text(st, col + 2, c->patient_id, sizeof c->patient_id);
+    sqlfile_column_text(st, col + 3, c->client_id, sizeof c->client_id);
+    sqlfile_column_text(st, col + 4, c->scope, sizeof c->scope);
     char services[OAUTH_SCOPE_IDS_MAX * OAUTH_SERVICE_ID_MAX];
-    column_text(st, col + 5, services, sizeof services);
+    sqlfile_column_text(st, col + 5, services, sizeof services);
     split_services(services, c);
     c->created = sqlite3_column_int64(st, col + 6);
     c->expires = sqlite3_column_int64(st, col + 7);
@@ -350,9 +276,9 @@ static enum oauth_grants_rc finish(struct oauth_grants *g, bool in_txn, enum oau
 {
     if (in_txn) {
         if (rc == OAUTH_GRANTS_ERROR) {
-            exec_sql(g->db, "ROLLBACK");
-        } else if (exec_sql(g->db, "COMMIT") != 0) {
-            exec_sql(g->db, "ROLLBACK");
+            sqlfile_exec(g->db, "ROLLBACK", WHO);
+        } else if (sqlfile_exec(g->db, "COMMIT", WHO) != 0) {
+            sqlfile_exec(g->db, "ROLLBACK", WHO);
             rc = OAUTH_GRANTS_ERROR;
         }
     }
@@ -468,9 +394,9 @@ static int code_get(struct oauth_grants *g, const uint8_t hash[SESSION_HASH_BYTE
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof *out);
-        column_text(st, 0, out->redirect_uri, sizeof out->redirect_uri);
+        sqlfile_column_text(st, 0, out->redirect_uri, sizeof out->redirect_uri);
         out->has_challenge = sqlite3_column_type(st, 1) != SQLITE_NULL;
-        column_text(st, 1, out->challenge, sizeof out->challenge);
+        sqlfile_column_text(st, 1, out->challenge, sizeof out->challenge);
         out->expires = sqlite3_column_int64(st, 2);
         out->used_at = sqlite3_column_int64(st, 3);
         consent_row(st, 4, &out->consent);
@@ -488,7 +414,8 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
     if (!client_id || !redirect_uri) return OAUTH_GRANTS_INVALID;
     if (token_hash(code, hash) != 0) return OAUTH_GRANTS_NOT_FOUND;
     begin(g);
-    if (exec_sql(g->db, "BEGIN IMMEDIATE") != 0) return finish(g, false, OAUTH_GRANTS_ERROR);
+    if (sqlfile_exec(g->db, "BEGIN IMMEDIATE", WHO) != 0)
+        return finish(g, false, OAUTH_GRANTS_ERROR);
     int64_t now = oauth_grants_now(g);
     struct code_row row;
     int found = code_get(g, hash, &row);
@@ -543,7 +470,7 @@ static int token_get(struct oauth_grants *g, const uint8_t hash[SESSION_HASH_BYT
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof *out);
-        column_text(st, 0, out->kind, sizeof out->kind);
+        sqlfile_column_text(st, 0, out->kind, sizeof out->kind);
         out->expires = sqlite3_column_int64(st, 1);
         out->spent = sqlite3_column_int64(st, 2);
         consent_row(st, 3, &out->consent);
@@ -560,7 +487,8 @@ enum oauth_grants_rc oauth_grants_refresh(struct oauth_grants *g, const char *re
     if (!client_id) return OAUTH_GRANTS_INVALID;
     if (token_hash(refresh_token, hash) != 0) return OAUTH_GRANTS_NOT_FOUND;
     begin(g);
-    if (exec_sql(g->db, "BEGIN IMMEDIATE") != 0) return finish(g, false, OAUTH_GRANTS_ERROR);
+    if (sqlfile_exec(g->db, "BEGIN IMMEDIATE", WHO) != 0)
+        return finish(g, false, OAUTH_GRANTS_ERROR);
     int64_t now = oauth_grants_now(g);
     struct token_row row;
     int found = token_get(g, hash, &row);
@@ -618,7 +546,8 @@ enum oauth_grants_rc oauth_grants_revoke_token(struct oauth_grants *g, const cha
     if (!client_id) return OAUTH_GRANTS_INVALID;
     if (token_hash(token, hash) != 0) return OAUTH_GRANTS_OK;
     begin(g);
-    if (exec_sql(g->db, "BEGIN IMMEDIATE") != 0) return finish(g, false, OAUTH_GRANTS_ERROR);
+    if (sqlfile_exec(g->db, "BEGIN IMMEDIATE", WHO) != 0)
+        return finish(g, false, OAUTH_GRANTS_ERROR);
     int64_t now = oauth_grants_now(g);
     struct token_row row;
     int found = token_get(g, hash, &row);
@@ -646,7 +575,8 @@ enum oauth_grants_rc oauth_grants_consent_revoke(struct oauth_grants *g, const c
     if (!text_ok(consent_id, OAUTH_CONSENT_ID_LEN) || !text_ok(subject, OAUTH_SUBJECT_MAX))
         return OAUTH_GRANTS_INVALID;
     begin(g);
-    if (exec_sql(g->db, "BEGIN IMMEDIATE") != 0) return finish(g, false, OAUTH_GRANTS_ERROR);
+    if (sqlfile_exec(g->db, "BEGIN IMMEDIATE", WHO) != 0)
+        return finish(g, false, OAUTH_GRANTS_ERROR);
     struct oauth_consent c;
     int found = consent_get(g, consent_id, &c);
     if (found < 0) return finish(g, true, OAUTH_GRANTS_ERROR);
@@ -682,7 +612,8 @@ enum oauth_grants_rc oauth_grants_consents(struct oauth_grants *g, const char *s
 enum oauth_grants_rc oauth_grants_sweep(struct oauth_grants *g, size_t *removed)
 {
     begin(g);
-    if (exec_sql(g->db, "BEGIN IMMEDIATE") != 0) return finish(g, false, OAUTH_GRANTS_ERROR);
+    if (sqlfile_exec(g->db, "BEGIN IMMEDIATE", WHO) != 0)
+        return finish(g, false, OAUTH_GRANTS_ERROR);
     int64_t now = oauth_grants_now(g);
     /* Used codes are kept as long as their consent: their second use must still be recognised. */
     static const char *const sql[] = {

@@ -1,7 +1,5 @@
 /* The PGO's connection store (pgo.db): schema, connections, pending authorizations, tokens and
  * shares. See connections.h. */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -10,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pgo/connections.h"
 #include "util/log.h"
+#include "util/sqlfile.h"
 
 struct pgo_conn_store {
     sqlite3 *db;
@@ -70,6 +68,9 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* Names this store in the log. */
+#define WHO "pgo.db"
+
 static const char *const state_names[] = {"pending", "connected", "revoked"};
 
 const char *pgo_conn_state_name(enum pgo_conn_state s)
@@ -115,89 +116,22 @@ void pgo_tokens_clear(struct pgo_tokens *t)
     memset(t, 0, sizeof *t);
 }
 
-/* ---- SQLite helpers ---- */
-
-static int exec_sql(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_bug("pgo.db: %s", err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
+/* ---- SQLite helpers: util/sqlfile, with this store's name in the log ---- */
 
 static sqlite3_stmt *prepare(struct pgo_conn_store *s, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_bug("pgo.db: prepare failed: %s", sqlite3_errmsg(s->db));
-        return NULL;
-    }
-    return st;
+    return sqlfile_prepare(s->db, sql, WHO);
 }
 
 /* Runs a statement that returns no rows and finalizes it; 0 or -1 (logged). */
 static int run(struct pgo_conn_store *s, sqlite3_stmt *st)
 {
-    if (!st) return -1;
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        log_bug("pgo.db: statement failed: %s", sqlite3_errmsg(s->db));
-        return -1;
-    }
-    return 0;
-}
-
-static void column_text(sqlite3_stmt *st, int col, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t n = t ? strnlen((const char *)t, cap - 1) : 0;
-    if (n) memcpy(out, t, n);
-    out[n] = '\0';
+    return sqlfile_exec_done(s->db, st, WHO);
 }
 
 static bool fits(const char *s, size_t max)
 {
     return s && *s && strnlen(s, max + 1) <= max;
-}
-
-static int query_int(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
-static int migrate(sqlite3 *db)
-{
-    if (exec_sql(db, "BEGIN IMMEDIATE") != 0) return -1;
-    int64_t version = 0;
-    if (exec_sql(db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)") != 0)
-        goto fail;
-    if (query_int(db, "SELECT version FROM schema_version", &version) != 0) {
-        if (exec_sql(db, "INSERT INTO schema_version VALUES (0)") != 0) goto fail;
-        version = 0;
-    }
-    if (version > SCHEMA_VERSION) {
-        log_bug("pgo.db: schema version %" PRId64 " is newer than this regie (%d)", version,
-                SCHEMA_VERSION);
-        goto fail;
-    }
-    for (int v = (int)version; v < SCHEMA_VERSION; v++)
-        if (exec_sql(db, migrations[v]) != 0) goto fail;
-    char update[64];
-    snprintf(update, sizeof update, "UPDATE schema_version SET version = %d", SCHEMA_VERSION);
-    if (exec_sql(db, update) != 0) goto fail;
-    return exec_sql(db, "COMMIT");
-fail:
-    exec_sql(db, "ROLLBACK");
-    return -1;
 }
 
 #define KEY_CHECK_AAD  "regie-pgo key check"
@@ -246,23 +180,15 @@ struct pgo_conn_store *pgo_conn_open(const char *db_path, const char *key_path, 
     }
     pthread_mutex_init(&s->lock, NULL);
     if (pgo_key_load(key_path, s->key, err, err_len) != 0) goto fail;
-    /* Created readable by its owner only (SQLite gives -wal and -shm the same mode). */
-    int fd = open(db_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        snprintf(err, err_len, "%s: %s", db_path, strerror(errno));
+    /* Readable by its owner only: it holds tokens, sealed, and who is connected where. */
+    char why[256];
+    enum sqlfile_open_rc orc = sqlfile_open(db_path, SQLFILE_FOREIGN_KEYS | SQLFILE_SECURE_DELETE,
+                                            WHO, &s->db, why, sizeof why);
+    if (orc == SQLFILE_OPEN_FAILED) {
+        snprintf(err, err_len, "%s: %s", db_path, why);
         goto fail;
     }
-    close(fd);
-    if (sqlite3_open_v2(db_path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, err_len, "%s: %s", db_path, s->db ? sqlite3_errmsg(s->db) : "no memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(s->db, 5000);
-    /* WAL with synchronous=FULL: a commit is on disk when it returns. */
-    if (exec_sql(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                        "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON") != 0 ||
-        migrate(s->db) != 0) {
+    if (orc != SQLFILE_OPEN_OK || sqlfile_migrate(s->db, migrations, SCHEMA_VERSION, WHO) != 0) {
         snprintf(err, err_len, "%s: cannot prepare the database (see the log)", db_path);
         goto fail;
     }
@@ -290,13 +216,13 @@ static void conn_row(sqlite3_stmt *st, struct pgo_connection *c)
 {
     memset(c, 0, sizeof *c);
     c->id = sqlite3_column_int64(st, 0);
-    column_text(st, 1, c->account, sizeof c->account);
-    column_text(st, 2, c->provider, sizeof c->provider);
-    column_text(st, 3, c->service, sizeof c->service);
+    sqlfile_column_text(st, 1, c->account, sizeof c->account);
+    sqlfile_column_text(st, 2, c->provider, sizeof c->provider);
+    sqlfile_column_text(st, 3, c->service, sizeof c->service);
     c->state = state_parse((const char *)sqlite3_column_text(st, 4));
     c->created = sqlite3_column_int64(st, 5);
     c->last_collected = sqlite3_column_int64(st, 6);
-    column_text(st, 7, c->last_result, sizeof c->last_result);
+    sqlfile_column_text(st, 7, c->last_result, sizeof c->last_result);
 }
 
 enum pgo_conn_rc pgo_conn_begin(struct pgo_conn_store *s, const char *account, const char *provider,
@@ -441,7 +367,7 @@ enum pgo_conn_rc pgo_conn_delete_account(struct pgo_conn_store *s, const char *a
     if (!fits(account, PGO_ACCOUNT_MAX)) return PGO_CONN_INVALID;
     pthread_mutex_lock(&s->lock);
     enum pgo_conn_rc rc = PGO_CONN_ERROR;
-    if (exec_sql(s->db, "BEGIN IMMEDIATE") == 0) {
+    if (sqlfile_exec(s->db, "BEGIN IMMEDIATE", WHO) == 0) {
         static const char *const sql[] = {"DELETE FROM pending WHERE account = ?",
                                           "DELETE FROM connection WHERE account = ?",
                                           "DELETE FROM share WHERE account = ?"};
@@ -451,10 +377,10 @@ enum pgo_conn_rc pgo_conn_delete_account(struct pgo_conn_store *s, const char *a
             if (st) sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
             ok = run(s, st) == 0;
         }
-        if (ok && exec_sql(s->db, "COMMIT") == 0)
+        if (ok && sqlfile_exec(s->db, "COMMIT", WHO) == 0)
             rc = PGO_CONN_OK;
         else
-            exec_sql(s->db, "ROLLBACK");
+            sqlfile_exec(s->db, "ROLLBACK", WHO);
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -533,12 +459,12 @@ enum pgo_conn_rc pgo_pending_take(struct pgo_conn_store *s, const char *state, c
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
             out->connection = sqlite3_column_int64(st, 0);
-            column_text(st, 1, out->account, sizeof out->account);
+            sqlfile_column_text(st, 1, out->account, sizeof out->account);
             sealed_len = (size_t)sqlite3_column_bytes(st, 2);
             sealed = malloc(sealed_len ? sealed_len : 1);
             if (sealed && sealed_len) memcpy(sealed, sqlite3_column_blob(st, 2), sealed_len);
-            column_text(st, 3, out->redirect_uri, sizeof out->redirect_uri);
-            column_text(st, 4, out->correlation_id, sizeof out->correlation_id);
+            sqlfile_column_text(st, 3, out->redirect_uri, sizeof out->redirect_uri);
+            sqlfile_column_text(st, 4, out->correlation_id, sizeof out->correlation_id);
             out->expires = sqlite3_column_int64(st, 5);
             r = sqlite3_step(st);
             rc = r == SQLITE_DONE && sealed ? PGO_CONN_OK : PGO_CONN_ERROR;
@@ -611,7 +537,7 @@ enum pgo_conn_rc pgo_tokens_put(struct pgo_conn_store *s, int64_t id, const char
     }
     pthread_mutex_lock(&s->lock);
     enum pgo_conn_rc rc = PGO_CONN_ERROR;
-    if (exec_sql(s->db, "BEGIN IMMEDIATE") == 0) {
+    if (sqlfile_exec(s->db, "BEGIN IMMEDIATE", WHO) == 0) {
         sqlite3_stmt *st = prepare(s, "UPDATE connection SET state = 'connected' WHERE id = ?");
         if (st) sqlite3_bind_int64(st, 1, id);
         rc = change_one(s, st);
@@ -635,8 +561,8 @@ enum pgo_conn_rc pgo_tokens_put(struct pgo_conn_store *s, int64_t id, const char
             }
             if (run(s, st) != 0) rc = PGO_CONN_ERROR;
         }
-        if (rc == PGO_CONN_OK && exec_sql(s->db, "COMMIT") != 0) rc = PGO_CONN_ERROR;
-        if (rc != PGO_CONN_OK) exec_sql(s->db, "ROLLBACK");
+        if (rc == PGO_CONN_OK && sqlfile_exec(s->db, "COMMIT", WHO) != 0) rc = PGO_CONN_ERROR;
+        if (rc != PGO_CONN_OK) sqlfile_exec(s->db, "ROLLBACK", WHO);
     }
     pthread_mutex_unlock(&s->lock);
     free(sa);
@@ -670,7 +596,7 @@ enum pgo_conn_rc pgo_tokens_get(struct pgo_conn_store *s, int64_t id, struct pgo
             if (open_column(s, st, 0, id, "access", &out->access) == 0 &&
                 open_column(s, st, 1, id, "refresh", &out->refresh) == 0 && out->access) {
                 out->access_expires = sqlite3_column_int64(st, 2);
-                column_text(st, 3, out->scope, sizeof out->scope);
+                sqlfile_column_text(st, 3, out->scope, sizeof out->scope);
                 rc = PGO_CONN_OK;
             } else {
                 log_bug("pgo.db: the tokens of connection %" PRId64
@@ -744,13 +670,13 @@ enum pgo_conn_rc pgo_share_list(struct pgo_conn_store *s, const char *account,
             struct pgo_share_record rec = {0};
             rec.id = sqlite3_column_int64(st, 0);
             rec.connection = sqlite3_column_int64(st, 1);
-            column_text(st, 2, rec.provider, sizeof rec.provider);
-            column_text(st, 3, rec.service, sizeof rec.service);
+            sqlfile_column_text(st, 2, rec.provider, sizeof rec.provider);
+            sqlfile_column_text(st, 3, rec.service, sizeof rec.service);
             rec.shared_at = sqlite3_column_int64(st, 4);
             rec.count = (size_t)sqlite3_column_int64(st, 5);
             const unsigned char *w = sqlite3_column_text(st, 6);
             rec.what = strdup(w ? (const char *)w : "");
-            column_text(st, 7, rec.result, sizeof rec.result);
+            sqlfile_column_text(st, 7, rec.result, sizeof rec.result);
             int stop = rec.what ? fn(&rec, ctx) : 1;
             free(rec.what);
             if (stop) break;
