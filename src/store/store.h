@@ -216,7 +216,9 @@ struct store_search_q {
     const char *compartment; /* Patient id, or NULL. With type NULL, includes the Patient itself */
     const struct store_clause *clauses;
     size_t nclauses;
-    struct store_sort sort[STORE_SORT_MAX]; /* after these, ties break by seq ascending, so the
+    struct store_sort sort[STORE_SORT_MAX]; /* after these, ties break by seq ascending (by seq
+                                               descending when the last key is _lastUpdated
+                                               descending: seq is the finer write order), so the
                                                order is total and pages are stable */
     size_t nsort;
     size_t count;    /* page size; 0 = count only (with want_total) */

@@ -77,6 +77,11 @@ static void order_by(struct buf *out, const struct sq_build *b, const struct sto
         buf_printf(out, " %s NULLS LAST, ", q->sort[i].desc ? "DESC" : "ASC");
     }
     buf_append_str(out, seq);
+    /* seq is the write order, so it is _lastUpdated to the finest grain: two writes in one
+     * millisecond share a _lastUpdated, and newest-first must still put the later one first. */
+    if (q->nsort && q->sort[q->nsort - 1].desc && q->sort[q->nsort - 1].param &&
+        !strcmp(q->sort[q->nsort - 1].param, "_lastUpdated"))
+        buf_append_str(out, " DESC");
 }
 
 /* The inner statement of $lastn: each candidate with its sort keys and its rank within its code.

@@ -39,6 +39,10 @@ static void sort_keys(void **state)
     assert_string_equal(run_q(s, &o, NULL, NULL), "o3,o4,o1,o2"); /* ties by seq */
     o.sort[0] = (struct store_sort){.param = "_lastUpdated"};
     assert_string_equal(run_q(s, &o, NULL, NULL), "o1,o2,o3,o4");
+    /* equal _lastUpdated (two writes in one millisecond): newest first still means the later
+     * write first, so the seq tiebreak turns round with it */
+    o.sort[0].desc = true;
+    assert_string_equal(run_q(s, &o, NULL, NULL), "o4,o3,o2,o1");
 }
 
 static void paging_and_total(void **state)
