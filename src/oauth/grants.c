@@ -381,6 +381,41 @@ struct code_row {
     struct oauth_consent consent;
 };
 
+/* A single-use credential (a code, a rotated refresh token) came back: one of its holders is not
+ * the client, so the whole consent family ends. out gets the consent (for the caller's audit
+ * record), never tokens. Ends the transaction. */
+static enum oauth_grants_rc replayed(struct oauth_grants *g, const struct oauth_consent *consent,
+                                     int64_t now, struct oauth_token_set *out)
+{
+    if (revoke_family(g, consent->id, now) != 0) return finish(g, true, OAUTH_GRANTS_ERROR);
+    memset(out, 0, sizeof *out);
+    out->consent = *consent;
+    out->consent.revoked = now;
+    return finish(g, true, OAUTH_GRANTS_REPLAY);
+}
+
+/* Marks the presented credential spent (mark_sql: "UPDATE ... SET <when> = ? WHERE hash = ?") and
+ * issues a new access/refresh pair for consent, in the one open transaction, which it ends. Any
+ * failure leaves no token in out. */
+static enum oauth_grants_rc spend_and_issue(struct oauth_grants *g, const char *mark_sql,
+                                            const uint8_t hash[SESSION_HASH_BYTES],
+                                            const struct oauth_consent *consent, int64_t now,
+                                            struct oauth_token_set *out)
+{
+    sqlite3_stmt *st = prepare(g, mark_sql);
+    if (st) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_blob(st, 2, hash, SESSION_HASH_BYTES, SQLITE_TRANSIENT);
+    }
+    if (exec_done(g, st) != 0 || issue_pair(g, consent, now, out) != 0) {
+        OPENSSL_cleanse(out, sizeof *out);
+        return finish(g, true, OAUTH_GRANTS_ERROR);
+    }
+    enum oauth_grants_rc rc = finish(g, true, OAUTH_GRANTS_OK);
+    if (rc != OAUTH_GRANTS_OK) OPENSSL_cleanse(out, sizeof *out);
+    return rc;
+}
+
 /* 1 found, 0 not, -1 error (lock held). */
 static int code_get(struct oauth_grants *g, const uint8_t hash[SESSION_HASH_BYTES],
                     struct code_row *out)
@@ -425,11 +460,7 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
         /* RFC 6749 §4.1.2: a code used twice revokes what it issued, whoever brings it back. */
         log_client("oauth: an authorization code was used again: consent %s revoked",
                    row.consent.id);
-        if (revoke_family(g, row.consent.id, now) != 0) return finish(g, true, OAUTH_GRANTS_ERROR);
-        memset(out, 0, sizeof *out);
-        out->consent = row.consent; /* for the caller's audit record; no tokens */
-        out->consent.revoked = now;
-        return finish(g, true, OAUTH_GRANTS_REPLAY);
+        return replayed(g, &row.consent, now, out);
     }
     if (row.expires <= now || !consent_live(&row.consent, now) ||
         strcasecmp(row.consent.client_id, client_id) != 0)
@@ -437,18 +468,8 @@ enum oauth_grants_rc oauth_grants_code_redeem(struct oauth_grants *g, const char
     if (strcmp(row.redirect_uri, redirect_uri) != 0) return finish(g, true, OAUTH_GRANTS_MISMATCH);
     if (row.has_challenge ? !pkce_verify(row.challenge, code_verifier) : code_verifier != NULL)
         return finish(g, true, OAUTH_GRANTS_MISMATCH);
-    sqlite3_stmt *st = prepare(g, "UPDATE code SET used_at = ? WHERE hash = ?");
-    if (st) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_TRANSIENT);
-    }
-    if (exec_done(g, st) != 0 || issue_pair(g, &row.consent, now, out) != 0) {
-        OPENSSL_cleanse(out, sizeof *out);
-        return finish(g, true, OAUTH_GRANTS_ERROR);
-    }
-    enum oauth_grants_rc rc = finish(g, true, OAUTH_GRANTS_OK);
-    if (rc != OAUTH_GRANTS_OK) OPENSSL_cleanse(out, sizeof *out);
-    return rc;
+    return spend_and_issue(g, "UPDATE code SET used_at = ? WHERE hash = ?", hash, &row.consent, now,
+                           out);
 }
 
 /* ---- tokens ---- */
@@ -500,25 +521,11 @@ enum oauth_grants_rc oauth_grants_refresh(struct oauth_grants *g, const char *re
         /* A rotated refresh token came back: one of the two holders is not the client. */
         log_client("oauth: a rotated refresh token was used again: consent %s revoked",
                    row.consent.id);
-        if (revoke_family(g, row.consent.id, now) != 0) return finish(g, true, OAUTH_GRANTS_ERROR);
-        memset(out, 0, sizeof *out);
-        out->consent = row.consent; /* for the caller's audit record; no tokens */
-        out->consent.revoked = now;
-        return finish(g, true, OAUTH_GRANTS_REPLAY);
+        return replayed(g, &row.consent, now, out);
     }
     if (scope && strcmp(scope, row.consent.scope) != 0) return finish(g, true, OAUTH_GRANTS_SCOPE);
-    sqlite3_stmt *st = prepare(g, "UPDATE token SET spent = ? WHERE hash = ?");
-    if (st) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_blob(st, 2, hash, sizeof hash, SQLITE_TRANSIENT);
-    }
-    if (exec_done(g, st) != 0 || issue_pair(g, &row.consent, now, out) != 0) {
-        OPENSSL_cleanse(out, sizeof *out);
-        return finish(g, true, OAUTH_GRANTS_ERROR);
-    }
-    enum oauth_grants_rc rc = finish(g, true, OAUTH_GRANTS_OK);
-    if (rc != OAUTH_GRANTS_OK) OPENSSL_cleanse(out, sizeof *out);
-    return rc;
+    return spend_and_issue(g, "UPDATE token SET spent = ? WHERE hash = ?", hash, &row.consent, now,
+                           out);
 }
 
 enum oauth_grants_rc oauth_grants_access_lookup(struct oauth_grants *g, const char *access_token,
