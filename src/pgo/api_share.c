@@ -157,6 +157,14 @@ void pgo_api_share(struct http_request *req, struct http_reply *rep)
      * other providers are none of its business. */
     json_object_object_del(patient, "identifier");
     json_object_object_del(patient, "link");
+    /* A collect consent gives a token that may not write: refuse here rather than spend a round
+     * trip on the DVA's 403 and pass it on as a provider failure. */
+    const struct pgo_service_def *def = pgo_api_service(api, c.service);
+    if (!def || !def->share) {
+        pgo_api_error(rep, 409, "not_a_share_service",
+                      "this connection is for collecting; connect the provider's share service");
+        goto done;
+    }
     if (pgo_api_access_token(api, &c, &ep, &t, rep) != 0) goto done;
 
     struct pgo_call_opts call = api->cfg.call;

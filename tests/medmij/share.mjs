@@ -67,8 +67,8 @@ await withNetwork('share', {}, async (net) => {
 
   step('a share needs the share connection');
   r = await browser.json(`${pgo.url}/api/share`, 'POST', { connection: back.id, observations: ids }, { 'X-CSRF-Token': csrf });
-  // The DVA refuses the write (the token's service may not write); the PGO passes that on.
-  check(r.status >= 400 && (r.status < 500 || /may not write/.test(r.text)), `sharing over a collect connection is refused (${r.status})`, r.text);
+  // The PGO knows the connection's service collects: it refuses before asking the DVA.
+  check(r.status === 409 && r.json()?.error === 'not_a_share_service', `sharing over a collect connection is refused (${r.status})`, r.text);
   r = await browser.json(`${pgo.url}/api/share`, 'POST', { connection: c.id, observations: ids });
   eq(r.status, 403, 'a share without the CSRF token');
 });
