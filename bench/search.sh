@@ -25,6 +25,9 @@
 #   BENCH_SEARCH_LOAD=0     load nothing: measure the prepared databases as they are
 #   BENCH_SEARCH_LOAD_ONLY=1  prepare the databases and stop
 #   BENCH_SEARCH_CLASSES    only these classes (space separated; default all)
+#   BENCH_SEARCH_PREWARM=0  do not read the database into the page cache before measuring a scale
+#                           (default: read once, as a server's pages are warm after its first hour;
+#                           the report says how much of the database fit the page cache)
 #   BENCH_PROFILE=1         perf-record the server during each throughput run of the largest scale;
 #                           top functions to bench/out/profile-search-<class>.txt
 #   BENCH_OUT               output folder (bench/out)
@@ -48,6 +51,7 @@ LOAD_BUDGET=${BENCH_SEARCH_LOAD_BUDGET:-0}
 LOAD=${BENCH_SEARCH_LOAD:-1}
 LOAD_ONLY=${BENCH_SEARCH_LOAD_ONLY:-0}
 PROFILE=${BENCH_PROFILE:-0}
+PREWARM=${BENCH_SEARCH_PREWARM:-1}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
 CLASSES=${BENCH_SEARCH_CLASSES:-read obs-subject-code obs-code-date patient-name include revinclude lastn everything}
 
@@ -177,6 +181,22 @@ stop_server() {
   PIDS=("${keep[@]+"${keep[@]}"}")
 }
 
+# prewarm COPIES: reads the database once, so every scale is measured with a warm page cache
+# rather than with whatever the load or an earlier run left there (at 4,200 patients a cold cache
+# made single-patient searches 30-60x slower, a warm one not at all: docs/benchmarks.md). Sets
+# WARM to "read N MB in S s; RAM R MB" for the report.
+prewarm() {
+  local dir=$OUT/search/$1 t0 t1 mb ram
+  WARM="not read first (BENCH_SEARCH_PREWARM=0)"
+  [ "$PREWARM" = 1 ] || return 0
+  t0=$(now)
+  cat "$dir/regie.db" "$dir"/regie.db-wal >/dev/null 2>&1 || true
+  t1=$(now)
+  mb=$(du -sm "$dir/regie.db"* | awk '{ s += $1 } END { print s + 0 }')
+  ram=$(awk '/^MemTotal:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
+  WARM="read once before the runs: $mb MB in $(printf '%.0f' "$(fcalc "$t1 - $t0")") s; RAM $ram MB"
+}
+
 # wrk_run FILE THREADS CONNS URLS -> sets RPS P50 P99 BAD (non-2xx + socket errors)
 wrk_run() {
   local f=$1 t=$2 c=$3 urls=$4
@@ -234,7 +254,7 @@ measure() {
 read -r -a SCALE_LIST <<<"$SCALES"
 SMALLEST=${SCALE_LIST[0]}
 LARGEST=${SCALE_LIST[${#SCALE_LIST[@]} - 1]}
-declare -A DBMB LOADS LOADRES LOADRSS LOADC HAVE NPAT LOADCPU
+declare -A WARMED DBMB LOADS LOADRES LOADRSS LOADC HAVE NPAT LOADCPU
 for s in "${SCALE_LIST[@]}"; do
   load_scale "$s"
   HAVE[$s]=$LOADED
@@ -253,6 +273,9 @@ RES=$OUT/search/results.txt
 WHEN=$(date -u '+%Y-%m-%d %H:%M UTC')
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in "${SCALE_LIST[@]}"; do
+  prewarm "$s"
+  WARMED[$s]=$WARM
+  note "scale $s: database $WARM"
   start_server "$s"
   note "scale $s (${HAVE[$s]} copies loaded): server $SPID at $BASE"
   for c in $CLASSES; do measure "$s" "$c"; done
@@ -280,12 +303,12 @@ VALUES=$OUT/search/$LARGEST/urls/values.json
   echo "p50/p99: wrk -t1 -c1 (one request at a time), ${DURATION} s after a ${WARMUP} s warm-up;"
   echo "req/s: also at 1 connection, and at $CONNS connections ($WRK_THREADS wrk threads) on the same cores as the server."
   echo
-  echo "| scale | patients in the database | resources | load (regie import --no-fsync, from clone.mjs through a pipe) | database | loaded by |"
-  echo "|---|---|---|---|---|---|"
+  echo "| scale | patients in the database | resources | load (regie import --no-fsync, from clone.mjs through a pipe) | database | page cache | loaded by |"
+  echo "|---|---|---|---|---|---|---|"
   for s in "${SCALE_LIST[@]}"; do
     local_note=""
     [ "${HAVE[$s]}" = "$s" ] || local_note=" (of $((s * 100)) asked; loading stopped)"
-    echo "| $((${HAVE[$s]} * 100)) patients$local_note | ${NPAT[$s]} | ${LOADRES[$s]} | $(printf '%.0f' "${LOADS[$s]}") s, $(awk -v r="${LOADRES[$s]}" -v t="${LOADS[$s]}" 'BEGIN { printf "%.0f", r / t }') resources/s, import CPU $(printf '%.0f' "${LOADCPU[$s]}") s (user+sys; 0 = not recorded), peak RSS $((${LOADRSS[$s]} / 1024)) MB | ${DBMB[$s]} MB | \`${LOADC[$s]}\` |"
+    echo "| $((${HAVE[$s]} * 100)) patients$local_note | ${NPAT[$s]} | ${LOADRES[$s]} | $(printf '%.0f' "${LOADS[$s]}") s, $(awk -v r="${LOADRES[$s]}" -v t="${LOADS[$s]}" 'BEGIN { printf "%.0f", r / t }') resources/s, import CPU $(printf '%.0f' "${LOADCPU[$s]}") s (user+sys; 0 = not recorded), peak RSS $((${LOADRSS[$s]} / 1024)) MB | ${DBMB[$s]} MB | ${WARMED[$s]} | \`${LOADC[$s]}\` |"
   done
   echo
   echo "| query | p50 $PS | p50 $PL | ratio | p99 $PS | p99 $PL | req/s $PS (1 / $CONNS conn) | req/s $PL (1 / $CONNS conn) | p50 vs read ($PL) | results $PS / $PL | verdict |"
