@@ -8,6 +8,7 @@
 #include "auth/qr.h"
 #include "json/jsonx.h"
 #include "pgo/api_internal.h"
+#include "util/fhirtime.h"
 #include "util/log.h"
 
 /* ---- replies ---- */
@@ -41,7 +42,8 @@ int pgo_api_session(struct pgo_api *api, struct http_request *req, struct http_r
     memset(who, 0, sizeof *who);
     const char *cookie = http_header(req, "Cookie");
     if (!cookie || session_cookie_parse(cookie, strlen(cookie), who->session) != 0 ||
-        accounts_session_check(api->cfg.accounts, who->session, &who->account) != ACCOUNTS_OK) {
+        accounts_session_check_until(api->cfg.accounts, who->session, &who->account,
+                                     &who->session_ends) != ACCOUNTS_OK) {
         pgo_api_error(rep, 401, "unauthenticated", "log in first");
         goto refuse;
     }
@@ -117,6 +119,13 @@ void pgo_api_login(struct http_request *req, struct http_reply *rep)
         pgo_api_error(rep, 403, "forbidden", "this app is for patient accounts");
         return;
     }
+    pgo_api_start_session(api, req, rep, &acct);
+}
+
+void pgo_api_start_session(struct pgo_api *api, struct http_request *req, struct http_reply *rep,
+                           const struct account *acct_in)
+{
+    struct account acct = *acct_in;
     /* A session id from before the login is never reused (fixation): end it, start anew. */
     char old[SESSION_TOKEN_LEN];
     const char *cookie = http_header(req, "Cookie");
@@ -168,6 +177,13 @@ void pgo_api_me(struct http_request *req, struct http_reply *rep)
     if (pgo_api_session(api, req, rep, false, &who) != 0) return;
     json_object *o = json_object_new_object();
     add_me(o, api, &who.account, who.session);
+    /* When the session ends unless used again, so the app can warn before it does. */
+    char ends[FHIRTIME_INSTANT_LEN];
+    fhirtime_format_us(who.session_ends * 1000000, ends);
+    json_object_object_add(o, "session_expires", json_object_new_string(ends));
+    json_object_object_add(
+        o, "session_idle_seconds",
+        json_object_new_int64(accounts_session_idle(api->cfg.accounts)));
     pgo_api_json(rep, 200, o);
     json_object_put(o);
     OPENSSL_cleanse(&who, sizeof who);
@@ -445,6 +461,18 @@ size_t pgo_api_routes(struct pgo_api *api, struct http_route *out, size_t cap)
          .body = HTTP_BODY_JSON,
          .body_limit = 1024,
          .name = "pgo-totp-confirm"},
+        {.method = "POST",
+         .pattern = "/api/register",
+         .handler = pgo_api_register,
+         .body = HTTP_BODY_JSON,
+         .body_limit = 4096,
+         .name = "pgo-register"},
+        {.method = "POST",
+         .pattern = "/api/register/confirm",
+         .handler = pgo_api_register_confirm,
+         .body = HTTP_BODY_JSON,
+         .body_limit = 4096,
+         .name = "pgo-register-confirm"},
         {.method = "GET",
          .pattern = "/api/records",
          .handler = pgo_api_records,
@@ -460,9 +488,43 @@ size_t pgo_api_routes(struct pgo_api *api, struct http_route *out, size_t cap)
          .body_limit = 64 * 1024,
          .name = "pgo-measurement"},
         {.method = "GET",
+         .pattern = "/api/measurements/kinds",
+         .handler = pgo_api_measurement_kinds,
+         .name = "pgo-measurement-kinds"},
+        {.method = "GET",
+         .pattern = "/api/measurements",
+         .handler = pgo_api_measurements,
+         .name = "pgo-measurements"},
+        {.method = "POST",
+         .pattern = "/api/measurements/import",
+         .handler = pgo_api_measurements_import,
+         .body = HTTP_BODY_RAW,
+         .body_limit = 1u << 20,
+         .name = "pgo-measurements-import"},
+        {.method = "DELETE",
+         .pattern = "/api/measurements/{id}",
+         .handler = pgo_api_measurement_delete,
+         .name = "pgo-measurement-delete"},
+        {.method = "GET",
          .pattern = "/api/audit",
          .handler = pgo_api_audit_log,
          .name = "pgo-audit"},
+        {.method = "GET",
+         .pattern = "/api/export",
+         .handler = pgo_api_export,
+         .name = "pgo-export"},
+        {.method = "POST",
+         .pattern = "/api/import",
+         .handler = pgo_api_import,
+         .body = HTTP_BODY_RAW,
+         .body_limit = 64u << 20,
+         .name = "pgo-import"},
+        {.method = "DELETE",
+         .pattern = "/api/account",
+         .handler = pgo_api_account_delete,
+         .body = HTTP_BODY_JSON,
+         .body_limit = 4096,
+         .name = "pgo-account-delete"},
         {.method = "GET",
          .pattern = api->redirect_path,
          .handler = pgo_api_callback,

@@ -53,6 +53,7 @@ struct pgo_api_config {
     size_t nservices;
     struct pgo_call_opts call; /* back-channel TLS and limits (strings copied) */
     size_t collect_max;        /* 0: PGO_COLLECT_MAX_DEFAULT */
+    bool signup_closed;        /* [pgo] self_signup = false: POST /api/register* answer 404 */
     /* A provider's display name, when the node has one (NULL: none). */
     const char *(*display_name)(void *ctx, const char *provider_name);
     void *display_ctx;
@@ -65,7 +66,7 @@ struct pgo_api;
 struct pgo_api *pgo_api_new(const struct pgo_api_config *cfg, char *err, size_t err_len);
 void pgo_api_free(struct pgo_api *api);
 
-#define PGO_API_ROUTES 20
+#define PGO_API_ROUTES 32 /* room for the routes of every issue-5 room */
 
 /* Writes the API's routes (each with .ctx = api) into out (room for PGO_API_ROUTES); returns
  * how many. The routes point into api: keep it alive while a server uses them. */

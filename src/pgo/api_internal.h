@@ -19,6 +19,7 @@ struct pgo_api {
 struct pgo_who {
     struct account account;
     char session[SESSION_TOKEN_LEN];
+    int64_t session_ends; /* Unix seconds: the session ends then unless used again */
 };
 
 /* Checks the session cookie (and, when csrf, the X-CSRF-Token header). Returns 0 with *who, or
@@ -54,6 +55,12 @@ json_object *pgo_vault_read(struct pgo_api *api, const char *type, const char *i
 /* Whether a vault resource carries the vault-owner tag of subject. */
 bool pgo_vault_owned(json_object *resource, const char *subject);
 
+/* Logs acct in (after its password and code were checked): a new session (any session id the
+ * request carried is ended first), the account's Patient made when missing, the answer of
+ * POST /api/login with its cookie, and the audit entry. Fills rep either way. */
+void pgo_api_start_session(struct pgo_api *api, struct http_request *req, struct http_reply *rep,
+                           const struct account *acct);
+
 /* Route handlers. */
 void pgo_api_login(struct http_request *req, struct http_reply *rep);
 void pgo_api_logout(struct http_request *req, struct http_reply *rep);
@@ -68,10 +75,22 @@ void pgo_api_share(struct http_request *req, struct http_reply *rep);
 void pgo_api_shares(struct http_request *req, struct http_reply *rep);
 void pgo_api_totp_begin(struct http_request *req, struct http_reply *rep);
 void pgo_api_totp_confirm(struct http_request *req, struct http_reply *rep);
+/* Self sign-up (register.c). */
+void pgo_api_register(struct http_request *req, struct http_reply *rep);
+void pgo_api_register_confirm(struct http_request *req, struct http_reply *rep);
 void pgo_api_records(struct http_request *req, struct http_reply *rep);
 void pgo_api_record(struct http_request *req, struct http_reply *rep);
 void pgo_api_measurement(struct http_request *req, struct http_reply *rep);
+/* Measurements (api_measure.c). */
+void pgo_api_measurement_kinds(struct http_request *req, struct http_reply *rep);
+void pgo_api_measurements(struct http_request *req, struct http_reply *rep);
+void pgo_api_measurement_delete(struct http_request *req, struct http_reply *rep);
+void pgo_api_measurements_import(struct http_request *req, struct http_reply *rep);
 void pgo_api_audit_log(struct http_request *req, struct http_reply *rep);
+/* Portability (api_port.c) and account deletion (api_account.c). */
+void pgo_api_export(struct http_request *req, struct http_reply *rep);
+void pgo_api_import(struct http_request *req, struct http_reply *rep);
+void pgo_api_account_delete(struct http_request *req, struct http_reply *rep);
 
 /* Back-channel helpers (api_connect.c). */
 struct pgo_endpoints {
