@@ -302,6 +302,11 @@ struct store_ops {
      * ids and sets *found to the number filled. */
     enum store_rc (*tx_find)(struct store_txn *tx, const char *type, const struct store_cond *conds,
                              size_t nconds, char (*ids)[STORE_ID_MAX], size_t max, size_t *found);
+    /* Deletes every version of type/id and its index rows, as if it had never been written (a PGO
+     * account's deletion; a FHIR delete keeps history). *versions (when not NULL) gets how many
+     * versions went. OK, or NONE when there was no such resource. */
+    enum store_rc (*tx_purge)(struct store_txn *tx, const char *type, const char *id,
+                              size_t *versions);
 };
 
 /* Every implementation embeds this first. */

@@ -183,6 +183,8 @@ enum store_rc store_sq_tx_put(struct store_txn *tx, const struct store_put *p);
 enum store_rc store_sq_tx_find(struct store_txn *tx, const char *type,
                                const struct store_cond *conds, size_t nconds,
                                char (*ids)[STORE_ID_MAX], size_t max, size_t *found);
+enum store_rc store_sq_tx_purge(struct store_txn *tx, const char *type, const char *id,
+                                size_t *versions);
 enum store_rc store_sq_search(struct store *s, const struct store_search_q *q, store_row_cb cb,
                               void *ctx, int64_t *total, bool *more);
 enum store_rc store_sq_refs_from(struct store *s, const int64_t *seqs, size_t nseqs,

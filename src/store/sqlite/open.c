@@ -23,6 +23,7 @@ static const struct store_ops sq_ops = {
     .tx_current = store_sq_tx_current,
     .tx_put = store_sq_tx_put,
     .tx_find = store_sq_tx_find,
+    .tx_purge = store_sq_tx_purge,
 };
 
 static void sq_free(struct store_sqlite *s)
