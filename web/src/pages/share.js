@@ -43,7 +43,7 @@ export default {
       providerDisplay.set(p.name, p.display || p.name);
       for (const s of p.services || []) serviceKind.set(`${p.name} ${s.id}`, s.kind);
     }
-    const shareConns = connections.filter((c) => c.state === 'connected' && serviceKind.get(`${c.provider} ${c.service}`) === 'share');
+    const shareConns = connections.filter((c) => c.state === 'connected' && (c.service_kind || serviceKind.get(`${c.provider} ${c.service}`)) === 'share');
     const display = (c) => c.display || providerDisplay.get(c.provider) || c.provider;
 
     // The own measurements per kind (collected ones cannot be shared back).
