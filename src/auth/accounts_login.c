@@ -6,22 +6,12 @@
 #include "auth/accounts_internal.h"
 #include "util/log.h"
 
-/* What phase 1 reads of an account (under the lock). */
-struct login_row {
-    struct account account;
-    struct lockout_state lock;
-    char password[PASSWORD_ENCODED_MAX];
-    char totp_secret[64];
-    int64_t totp_last_step;
-};
-
-static void row_clear(struct login_row *r)
+void accounts_login_row_clear(struct login_row *r)
 {
     OPENSSL_cleanse(r, sizeof *r);
 }
 
-/* Reads the account by username; 1 found, 0 not found, -1 error. */
-static int read_row(struct accounts *a, const char *username, struct login_row *r)
+int accounts_login_row(struct accounts *a, const char *username, struct login_row *r)
 {
     sqlite3_stmt *st = accounts_prepare(a, "SELECT " ACCOUNT_COLUMNS ", password, totp_secret, "
                                            "totp_last_step FROM account WHERE username = ?");
@@ -30,14 +20,15 @@ static int read_row(struct accounts *a, const char *username, struct login_row *
     int step = sqlite3_step(st), found = -1;
     if (step == SQLITE_ROW) {
         accounts_row(st, &r->account, &r->lock);
-        const unsigned char *pw = sqlite3_column_text(st, 10), *ts = sqlite3_column_text(st, 11);
+        const unsigned char *pw = sqlite3_column_text(st, ACCOUNT_NCOLUMNS),
+                            *ts = sqlite3_column_text(st, ACCOUNT_NCOLUMNS + 1);
         size_t pn = pw ? strnlen((const char *)pw, sizeof r->password - 1) : 0;
         size_t tn = ts ? strnlen((const char *)ts, sizeof r->totp_secret - 1) : 0;
         memcpy(r->password, pw ? (const char *)pw : "", pn);
         r->password[pn] = '\0';
         memcpy(r->totp_secret, ts ? (const char *)ts : "", tn);
         r->totp_secret[tn] = '\0';
-        r->totp_last_step = sqlite3_column_int64(st, 12);
+        r->totp_last_step = sqlite3_column_int64(st, ACCOUNT_NCOLUMNS + 2);
         found = 1;
     } else if (step == SQLITE_DONE) {
         found = 0;
@@ -48,7 +39,7 @@ static int read_row(struct accounts *a, const char *username, struct login_row *
     return found;
 }
 
-static int write_lock_state(struct accounts *a, int64_t id, const struct lockout_state *s)
+int accounts_write_lock_state(struct accounts *a, int64_t id, const struct lockout_state *s)
 {
     sqlite3_stmt *st = accounts_prepare(
         a, "UPDATE account SET failures = ?, last_failure = ?, locked_until = ? WHERE id = ?");
@@ -61,8 +52,7 @@ static int write_lock_state(struct accounts *a, int64_t id, const struct lockout
     return accounts_exec(a, st);
 }
 
-/* Makes the stand-in hash for unknown usernames (caller holds the lock). */
-static void ensure_dummy(struct accounts *a)
+void accounts_ensure_dummy(struct accounts *a)
 {
     if (a->dummy_hash[0]) return;
     uint8_t random[24];
@@ -106,23 +96,23 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
     /* Phase 1 (locked): throttles and the row. */
     pthread_mutex_lock(&a->lock);
     wait = lockout_table_wait(a->addresses, addr, now);
-    int found = read_row(a, username, &r);
+    int found = accounts_login_row(a, username, &r);
     if (found > 0) {
         int64_t w = lockout_wait(&a->cfg.account_lockout, &r.lock, now);
         if (w > wait) wait = w;
     }
-    if (!wait && found <= 0) ensure_dummy(a);
+    if (!wait && found <= 0) accounts_ensure_dummy(a);
     char dummy[PASSWORD_ENCODED_MAX];
     memcpy(dummy, a->dummy_hash, sizeof dummy);
     pthread_mutex_unlock(&a->lock);
     if (found < 0) {
-        row_clear(&r);
+        accounts_login_row_clear(&r);
         return ACCOUNTS_ERROR;
     }
     if (wait) {
         if (retry_after) *retry_after = wait;
         log_client("accounts: login refused while throttled (%lld s left)", (long long)wait);
-        row_clear(&r);
+        accounts_login_row_clear(&r);
         return ACCOUNTS_LOCKED;
     }
 
@@ -145,8 +135,8 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
     }
     if (found) {
         int64_t id = r.account.id;
-        row_clear(&r);
-        found = read_row(a, username, &r);
+        accounts_login_row_clear(&r);
+        found = accounts_login_row(a, username, &r);
         if (found <= 0 || r.account.id != id) {
             rc = ACCOUNTS_ERROR;
             goto unlock;
@@ -163,6 +153,8 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
             reason = "wrong password";
         } else if (r.account.disabled) {
             reason = "account disabled";
+        } else if (r.account.pending_until) {
+            reason = "account not confirmed yet"; /* self sign-up: accounts_signup_confirm */
         } else {
             enum totp_rc t = totp_verify(r.totp_secret, totp_code, now, r.totp_last_step, &step);
             if (t == TOTP_OK)
@@ -194,7 +186,7 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
                      rehash ? " (password rehashed)" : "");
         } else {
             lockout_failure(&a->cfg.account_lockout, &r.lock, now);
-            if (write_lock_state(a, id, &r.lock) != 0) rc = ACCOUNTS_ERROR;
+            if (accounts_write_lock_state(a, id, &r.lock) != 0) rc = ACCOUNTS_ERROR;
         }
     }
     if (rc == ACCOUNTS_DENIED) {
@@ -205,6 +197,6 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
 unlock:
     pthread_mutex_unlock(&a->lock);
     OPENSSL_cleanse(dummy, sizeof dummy);
-    row_clear(&r);
+    accounts_login_row_clear(&r);
     return rc;
 }

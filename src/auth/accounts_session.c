@@ -19,7 +19,8 @@ enum accounts_rc accounts_session_start(struct accounts *a, int64_t account_id,
      * the login and this call). */
     sqlite3_stmt *st =
         accounts_prepare(a, "INSERT INTO session(id_hash, account, created, last_seen) "
-                            "SELECT ?, id, ?, ? FROM account WHERE id = ? AND disabled = 0");
+                            "SELECT ?, id, ?, ? FROM account WHERE id = ? AND disabled = 0 "
+                            "AND pending_until IS NULL");
     if (st) {
         sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
         sqlite3_bind_int64(st, 2, now);
@@ -46,6 +47,12 @@ static int delete_session(struct accounts *a, const uint8_t hash[SESSION_HASH_BY
 
 enum accounts_rc accounts_session_check(struct accounts *a, const char *token, struct account *out)
 {
+    return accounts_session_check_until(a, token, out, NULL);
+}
+
+enum accounts_rc accounts_session_check_until(struct accounts *a, const char *token,
+                                              struct account *out, int64_t *ends)
+{
     uint8_t hash[SESSION_HASH_BYTES];
     if (!token || session_token_hash(token, hash) != 0) return ACCOUNTS_NOT_FOUND;
     int64_t now = accounts_now(a);
@@ -53,7 +60,7 @@ enum accounts_rc accounts_session_check(struct accounts *a, const char *token, s
     enum accounts_rc rc = ACCOUNTS_ERROR;
     sqlite3_stmt *st = accounts_prepare(
         a, "SELECT a.id, a.username, a.role, a.subject, a.bsn, a.disabled, a.created, "
-           "a.failures, a.last_failure, a.locked_until, s.created, s.last_seen "
+           "a.failures, a.last_failure, a.locked_until, a.pending_until, s.created, s.last_seen "
            "FROM session s JOIN account a ON a.id = s.account WHERE s.id_hash = ?");
     if (!st) goto out;
     sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
@@ -68,10 +75,12 @@ enum accounts_rc accounts_session_check(struct accounts *a, const char *token, s
     }
     struct account acc;
     accounts_row(st, &acc, NULL);
-    int64_t created = sqlite3_column_int64(st, 10), last_seen = sqlite3_column_int64(st, 11);
+    int64_t created = sqlite3_column_int64(st, ACCOUNT_NCOLUMNS),
+            last_seen = sqlite3_column_int64(st, ACCOUNT_NCOLUMNS + 1);
     sqlite3_finalize(st);
     st = NULL;
-    if (acc.disabled || session_expired(&a->cfg.session, created, last_seen, now)) {
+    if (acc.disabled || acc.pending_until ||
+        session_expired(&a->cfg.session, created, last_seen, now)) {
         rc = delete_session(a, hash) == 0 ? ACCOUNTS_NOT_FOUND : ACCOUNTS_ERROR;
         goto out;
     }
@@ -83,6 +92,13 @@ enum accounts_rc accounts_session_check(struct accounts *a, const char *token, s
             sqlite3_bind_blob(touch, 2, hash, sizeof hash, SQLITE_STATIC);
         }
         if (accounts_exec(a, touch) != 0) goto out;
+        last_seen = now;
+    }
+    /* The stored last use decides the idle end (it is written at most once per touch period). */
+    if (ends) {
+        int64_t idle_end = last_seen + a->cfg.session.idle_seconds;
+        int64_t absolute_end = created + a->cfg.session.absolute_seconds;
+        *ends = idle_end < absolute_end ? idle_end : absolute_end;
     }
     if (out) *out = acc;
     rc = ACCOUNTS_OK;
@@ -128,4 +144,9 @@ enum accounts_rc accounts_csrf_token(struct accounts *a, const char *token,
 bool accounts_csrf_verify(struct accounts *a, const char *token, const char *given)
 {
     return session_csrf_verify(a->csrf_key, token, given);
+}
+
+int64_t accounts_session_idle(const struct accounts *a)
+{
+    return a->cfg.session.idle_seconds;
 }

@@ -41,6 +41,11 @@ static const char *const migrations[] = {
     /* 2: a second TOTP secret shown to a user who replaces the app; it takes over from the
      * current one only when a code of it is entered (accounts_totp_confirm). */
     "ALTER TABLE account ADD COLUMN totp_pending TEXT;",
+    /* 3: self sign-up (accounts_signup.c): an account made through the web app is pending until
+     * the first code of its secret is entered, and is removed when that has not happened by
+     * pending_until (NULL: an active account). */
+    "ALTER TABLE account ADD COLUMN pending_until INTEGER;"
+    "CREATE INDEX account_pending ON account(pending_until) WHERE pending_until IS NOT NULL;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -156,6 +161,7 @@ void accounts_row(sqlite3_stmt *st, struct account *out, struct lockout_state *l
                               .locked_until = sqlite3_column_int64(st, 9)};
     out->failures = s.failures;
     out->locked_until = s.locked_until;
+    out->pending_until = sqlite3_column_int64(st, 10); /* NULL reads as 0: active */
     if (lock) *lock = s;
 }
 

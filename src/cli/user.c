@@ -278,7 +278,10 @@ static int print_account(const struct account *a, void *ctx)
     time_t t = (time_t)a->created;
     struct tm tm;
     if (gmtime_r(&t, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    const char *status = a->disabled ? "disabled" : a->locked_until > now ? "locked" : "active";
+    const char *status = a->disabled             ? "disabled"
+                         : a->pending_until      ? "pending" /* self sign-up, unconfirmed */
+                         : a->locked_until > now ? "locked"
+                                                 : "active";
     printf("%-24s %-12s %-4s %-8s %s\n", a->username, account_role_name(a->role),
            a->bsn[0] ? "yes" : "-", status, created);
     return 0;

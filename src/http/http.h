@@ -106,7 +106,9 @@ enum http_body_kind {
 struct http_route {
     const char *method;  /* "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD" is served by GET */
     const char *pattern; /* "/fhir/{type}/{id}/_history/{vid}": "{name}" matches one non-empty
-                            segment; literal segments match exactly. First matching route wins;
+                            segment; literal segments match exactly; a last segment "{name*}"
+                            matches one or more segments (empty ones too) and its argument is
+                            the rest of the decoded path ("a/b/c.js"). First matching route wins;
                             a path matching only under other methods answers 405. */
     http_handler_fn handler;
     enum http_body_kind body;

@@ -21,6 +21,7 @@ struct http_croute {
     const struct http_route *route;
     struct http_seg seg[HTTP_MAX_SEGMENTS];
     size_t nseg;
+    bool rest; /* the last segment is "{name*}": it takes the rest of the path */
 };
 
 struct http_router {
@@ -90,6 +91,7 @@ static int compile(struct http_croute *c, const struct http_route *rt, char *err
     const char *pat = rt->pattern;
     c->route = rt;
     c->nseg = 0;
+    c->rest = false;
     if (!pat || pat[0] != '/' || !rt->method || !rt->handler) {
         snprintf(err, err_len, "route %s: pattern must start with '/' and have method and handler",
                  rt->name ? rt->name : "?");
@@ -113,6 +115,15 @@ static int compile(struct http_croute *c, const struct http_route *rt, char *err
                 return -1;
             }
             g->lit = NULL;
+            if (s[n - 2] == '*') {
+                /* "{name*}": one or more segments, the rest of the path; last only. */
+                if (slash || n < 4) {
+                    snprintf(err, err_len, "route pattern %s: {name*} must be the last segment",
+                             pat);
+                    return -1;
+                }
+                c->rest = true;
+            }
         } else {
             if (memchr(s, '{', n) || memchr(s, '}', n) || memchr(s, '%', n)) {
                 snprintf(err, err_len, "route pattern %s: '{', '}' or '%%' inside a literal", pat);
@@ -156,8 +167,10 @@ void http_router_free(struct http_router *r)
 
 static bool path_matches(const struct http_croute *c, const struct http_path *p)
 {
-    if (c->nseg != p->nseg) return false;
-    for (size_t i = 0; i < c->nseg; i++) {
+    if (c->rest ? p->nseg < c->nseg : c->nseg != p->nseg) return false;
+    /* A rest segment matches whatever follows, empty segments included: its handler judges. */
+    size_t fixed = c->rest ? c->nseg - 1 : c->nseg;
+    for (size_t i = 0; i < fixed; i++) {
         const struct http_seg *g = &c->seg[i];
         if (g->lit) {
             if (g->len != p->seglen[i] || memcmp(g->lit, p->seg[i], g->len) != 0) return false;
@@ -166,6 +179,14 @@ static bool path_matches(const struct http_croute *c, const struct http_path *p)
         }
     }
     return true;
+}
+
+/* The decoded path from segment k on, within the joined path: "/" + segments joined by "/". */
+static const char *path_rest(const struct http_path *p, size_t k)
+{
+    size_t off = 1;
+    for (size_t i = 0; i < k; i++) off += p->seglen[i] + 1;
+    return p->path + off;
 }
 
 static void allow_add(const char **set, size_t *n, const char *method)
@@ -191,7 +212,8 @@ enum http_match_rc http_router_match(const struct http_router *r, const char *me
         if (!strcmp(rm, method) || (head && !strcmp(rm, "GET"))) {
             m->route = c->route;
             for (size_t k = 0; k < c->nseg; k++)
-                if (!c->seg[k].lit) m->args[m->nargs++] = p->seg[k];
+                if (!c->seg[k].lit)
+                    m->args[m->nargs++] = c->rest && k == c->nseg - 1 ? path_rest(p, k) : p->seg[k];
             return HTTP_MATCH_OK;
         }
         allow_add(allow, &nallow, rm);

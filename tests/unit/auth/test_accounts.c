@@ -544,12 +544,12 @@ static void test_schema_version(void **state)
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 2);
+    assert_int_equal(sqlite3_column_int(st, 0), 3);
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_null(accounts_open(f->path, &f->cfg));
-    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 2", NULL, NULL, NULL),
+    assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 3", NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     f->a = accounts_open(f->path, &f->cfg);

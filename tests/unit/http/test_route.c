@@ -178,6 +178,48 @@ static void bad_paths(void **state)
     http_path_free(&p);
 }
 
+/* "{name*}" takes the rest of the path, empty segments included, and only as the last segment. */
+static void rest_segment_takes_the_rest(void **state)
+{
+    const struct http_route r[] = {
+        {.method = "GET", .pattern = "/app", .handler = h, .name = "index"},
+        {.method = "GET", .pattern = "/app/{path*}", .handler = h, .name = "file"},
+    };
+    char err[128];
+    struct http_router *rt = http_router_new(r, 2, err, sizeof err);
+    assert_non_null(rt);
+    struct http_path p;
+    http_path_init(&p);
+    struct http_match m;
+    const char *cases[][2] = {{"/app/", "index"},
+                              {"/app/index.html", "index.html"},
+                              {"/app/assets/x-1.js", "assets/x-1.js"},
+                              {"/app/a//b", "a//b"},
+                              {"/app/%2e%2e/etc", "../etc"},
+                              {"/app/a%2Fb", "a/b"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(http_path_split(&p, cases[i][0], strlen(cases[i][0])), HTTP_PATH_OK);
+        assert_int_equal(http_router_match(rt, "GET", &p, &m), HTTP_MATCH_OK);
+        if (!strcmp(cases[i][1], "index")) {
+            assert_string_equal(m.route->name, "index");
+            assert_int_equal(m.nargs, 0);
+        } else {
+            assert_string_equal(m.route->name, "file");
+            assert_int_equal(m.nargs, 1);
+            assert_string_equal(m.args[0], cases[i][1]);
+        }
+    }
+    assert_int_equal(http_path_split(&p, "/apps/x", 7), HTTP_PATH_OK);
+    assert_int_equal(http_router_match(rt, "GET", &p, &m), HTTP_MATCH_NONE);
+    http_path_free(&p);
+    http_router_free(rt);
+    const char *bad[] = {"/a/{x*}/b", "/a/{*}"};
+    for (size_t i = 0; i < 2; i++) {
+        struct http_route one = {.method = "GET", .pattern = bad[i], .handler = h};
+        assert_null(http_router_new(&one, 1, err, sizeof err));
+    }
+}
+
 static void bad_patterns_are_refused(void **state)
 {
     const char *bad[] = {
@@ -206,6 +248,7 @@ int main(void)
         cmocka_unit_test(segments_are_decoded_one_by_one),
         cmocka_unit_test(bad_paths),
         cmocka_unit_test(bad_patterns_are_refused),
+        cmocka_unit_test(rest_segment_takes_the_rest),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
