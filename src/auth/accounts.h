@@ -52,9 +52,11 @@ struct account {
     char subject[ACCOUNT_SUBJECT_LEN];
     char bsn[BSN_LEN + 1]; /* empty when the account has none */
     bool disabled;
-    int64_t created;      /* Unix seconds */
-    uint32_t failures;    /* consecutive failed logins */
-    int64_t locked_until; /* Unix seconds, 0 when not locked */
+    int64_t created;       /* Unix seconds */
+    uint32_t failures;     /* consecutive failed logins */
+    int64_t locked_until;  /* Unix seconds, 0 when not locked */
+    int64_t pending_until; /* self sign-up awaiting its first code: removed at this time (Unix
+                              seconds); 0 for an active account */
 };
 
 /* A clock; tests inject their own. NULL `now` means the system clock. */
@@ -133,6 +135,11 @@ enum accounts_rc accounts_set_disabled(struct accounts *a, const char *username,
  * and connections) is the caller's to delete first. */
 enum accounts_rc accounts_delete(struct accounts *a, int64_t account_id);
 
+/* Deletes an account for good: its sessions end and its row (password hash, TOTP secrets) goes.
+ * ACCOUNTS_OK, ACCOUNTS_NOT_FOUND or ACCOUNTS_ERROR. What other stores hold of it (a PGO's vault
+ * and connections) is the caller's to delete first. */
+enum accounts_rc accounts_delete(struct accounts *a, int64_t account_id);
+
 /* Sets a new password: ends the account's sessions and clears its lockout. */
 enum accounts_rc accounts_set_password(struct accounts *a, const char *username,
                                        const char *password, size_t password_len, const char **why);
@@ -161,6 +168,35 @@ enum accounts_rc accounts_login(struct accounts *a, const char *username, const 
                                 size_t password_len, const char *totp_code, const char *client_addr,
                                 struct account *out, int64_t *retry_after);
 
+/* Self sign-up (accounts_signup.c; the PGO's web app). A new patient account is *pending*: it
+ * cannot log in or hold a session until accounts_signup_confirm accepts a code of its secret, and
+ * it is removed (its username free again) when that has not happened within
+ * ACCOUNTS_PENDING_SECONDS. */
+#define ACCOUNTS_PENDING_SECONDS 3600
+
+/* Makes a pending patient account (no BSN) with a new TOTP secret. A second call for a pending
+ * username with the same password replaces the secret and restarts the hour. ACCOUNTS_OK with
+ * *enrolment; ACCOUNTS_INVALID (*why: the username or password rule broken, a constant string);
+ * ACCOUNTS_EXISTS (an active account, or a pending one with another password); ACCOUNTS_LOCKED
+ * (*retry_after seconds: the address's or the pending account's throttle, as for login);
+ * ACCOUNTS_ERROR. A taken name and a wrong password count as failures of the address. */
+enum accounts_rc accounts_signup(struct accounts *a, const char *username, const char *password,
+                                 size_t password_len, const char *client_addr,
+                                 struct accounts_enrolment *enrolment, const char **why,
+                                 int64_t *retry_after);
+
+/* Activates a pending account when password and code (a current code of its secret) are right:
+ * ACCOUNTS_OK with *out (start a session next); ACCOUNTS_DENIED (unknown, expired, already
+ * active, wrong password or code; counted like a failed login); ACCOUNTS_LOCKED; ACCOUNTS_INVALID
+ * (a missing argument); ACCOUNTS_ERROR. */
+enum accounts_rc accounts_signup_confirm(struct accounts *a, const char *username,
+                                         const char *password, size_t password_len,
+                                         const char *code, const char *client_addr,
+                                         struct account *out, int64_t *retry_after);
+
+/* Removes the pending accounts whose time is up (sign-up and confirmation also do this). */
+enum accounts_rc accounts_signup_sweep(struct accounts *a, size_t *removed);
+
 /* Sessions (session.h for the model). */
 
 /* Starts a session for an account (after accounts_login). token receives the cookie value; hand
@@ -172,6 +208,12 @@ enum accounts_rc accounts_session_start(struct accounts *a, int64_t account_id,
 /* The account of a live session: ACCOUNTS_OK, or ACCOUNTS_NOT_FOUND when the token is unknown,
  * expired (it is then deleted) or its account disabled. Refreshes the idle timer. */
 enum accounts_rc accounts_session_check(struct accounts *a, const char *token, struct account *out);
+/* The same, and *ends (when not NULL) is the instant (Unix seconds) the session ends if it is not
+ * used again: its idle end, or its absolute end when that comes first. */
+enum accounts_rc accounts_session_check_until(struct accounts *a, const char *token,
+                                              struct account *out, int64_t *ends);
+/* The idle lifetime of sessions, seconds ([accounts] session_idle). */
+int64_t accounts_session_idle(const struct accounts *a);
 
 /* Logout: deletes the session (not found is not an error). */
 enum accounts_rc accounts_session_end(struct accounts *a, const char *token);
