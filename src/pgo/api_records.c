@@ -1,6 +1,6 @@
 /* The API's vault routes: GET /api/records (the patient's own data of one type: collected from
- * providers and entered by themselves, found by the vault-owner tag) and POST /api/measurements
- * (a measurement the patient enters, stored as theirs in their own compartment). */
+ * providers and entered by themselves, found by the vault-owner tag) and GET
+ * /api/records/{type}/{id}. Measurements the patient enters are api_measure.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,75 +136,4 @@ void pgo_api_record(struct http_request *req, struct http_reply *rep)
     }
     pgo_api_json(rep, 200, v);
     json_object_put(v);
-}
-
-/* meta of a measurement: its profiles as given, the owner's tag. */
-static json_object *measurement_meta(json_object *given, const char *subject)
-{
-    json_object *meta = json_object_new_object();
-    json_object *profile = jsonx_get(given, "profile");
-    if (profile && json_object_is_type(profile, json_type_array))
-        json_object_object_add(meta, "profile", json_object_get(profile));
-    json_object *tags = json_object_new_array(), *tag = json_object_new_object();
-    json_object_object_add(tag, "system", json_object_new_string(PGO_VAULT_TAG_SYSTEM));
-    json_object_object_add(tag, "code", json_object_new_string(subject));
-    json_object_array_add(tags, tag);
-    json_object_object_add(meta, "tag", tags);
-    return meta;
-}
-
-static json_object *patient_ref(const char *subject)
-{
-    char ref[80];
-    snprintf(ref, sizeof ref, "Patient/%s", subject);
-    json_object *r = json_object_new_object();
-    json_object_object_add(r, "reference", json_object_new_string(ref));
-    return r;
-}
-
-void pgo_api_measurement(struct http_request *req, struct http_reply *rep)
-{
-    struct pgo_api *api = req->app;
-    struct pgo_who who;
-    if (pgo_api_session(api, req, rep, true, &who) != 0) return;
-    json_object *obs = req->json;
-    const char *type = jsonx_get_str(obs, "resourceType");
-    if (!type || strcmp(type, "Observation") != 0) {
-        pgo_api_error(rep, 400, "invalid_request", "a measurement is an Observation");
-        return;
-    }
-    const char *subject = who.account.subject;
-    char id[UUID_STR_LEN];
-    if (uuid_v4(id) != 0) {
-        pgo_api_error(rep, 500, "internal", "no random numbers");
-        return;
-    }
-    /* What the server decides, whatever the app sent: a new id, the owner, the subject and (when
-     * none is given) the patient as performer. */
-    json_object_object_add(obs, "id", json_object_new_string(id));
-    json_object_object_add(obs, "meta", measurement_meta(jsonx_get(obs, "meta"), subject));
-    json_object_object_add(obs, "subject", patient_ref(subject));
-    if (!jsonx_get(obs, "performer")) {
-        json_object *performers = json_object_new_array();
-        json_object_array_add(performers, patient_ref(subject));
-        json_object_object_add(obs, "performer", performers);
-    }
-    struct rg_fail f = {0};
-    enum rg_err rc = rest_put_resource(api->cfg.vault, obs, &f);
-    char what[96];
-    snprintf(what, sizeof what, "Observation/%s", id);
-    pgo_api_audit(api, subject, "create", what, rc == RG_OK ? 201 : rg_err_status(rc),
-                  "patient-access", NULL, NULL);
-    if (rc != RG_OK) {
-        int status = rg_err_status(rc);
-        pgo_api_error(rep, status >= 500 ? 500 : 400, "invalid_resource", "%s%s%s", f.detail,
-                      f.expression[0] ? " at " : "", f.expression);
-        return;
-    }
-    json_object *stored = pgo_vault_read(api, "Observation", id);
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "id", json_object_new_string(id));
-    json_object_object_add(o, "resource", stored);
-    pgo_api_json(rep, 201, o);
-    json_object_put(o);
 }
