@@ -51,12 +51,12 @@ static bool entered_by(json_object *obs, const char *subject)
 
 /* ---- GET /api/measurements/kinds ---- */
 
-static json_object *band_json(const struct measure_field *f)
+static json_object *band_json(const struct measure_field *f, int decimals)
 {
     if (!f->has_band) return NULL;
     json_object *b = json_object_new_object();
-    json_object_object_add(b, "low", json_object_new_double(f->band_low));
-    json_object_object_add(b, "high", json_object_new_double(f->band_high));
+    json_object_object_add(b, "low", measure_json_number(f->band_low, decimals));
+    json_object_object_add(b, "high", measure_json_number(f->band_high, decimals));
     return b;
 }
 
@@ -85,14 +85,15 @@ static json_object *kind_json(const struct measure_kind *k)
         json_object_object_add(r, "field", json_object_new_string(k->fields[i].name));
         json_object_object_add(r, "min", measure_json_number(u->min[i], u->decimals));
         json_object_object_add(r, "max", measure_json_number(u->max[i], u->decimals));
-        json_object_object_add(r, "band", band_json(&k->fields[i]));
+        json_object_object_add(r, "band", band_json(&k->fields[i], u->decimals));
         json_object_array_add(ranges, r);
     }
     json_object_object_add(o, "min", measure_json_number(min, u->decimals));
     json_object_object_add(o, "max", measure_json_number(max, u->decimals));
     json_object_object_add(o, "decimals", json_object_new_int(u->decimals));
     /* one band for a one-value kind; blood pressure has one per field (in ranges) */
-    json_object_object_add(o, "band", k->nfields == 1 ? band_json(&k->fields[0]) : NULL);
+    json_object_object_add(o, "band",
+                           k->nfields == 1 ? band_json(&k->fields[0], u->decimals) : NULL);
     json_object_object_add(o, "fields", fields);
     json_object_object_add(o, "ranges", ranges);
     return o;
