@@ -49,7 +49,7 @@ await withApp('share', {}, async (app) => {
   await shareForm.locator('fieldset.kind-points[data-kind="blood-pressure"] input[type=checkbox]').first().check();
   await shareForm.getByRole('button', { name: 'Controleren' }).click();
   const confirm = page.locator('.share-confirm');
-  await confirm.getByText(/^Je deelt 1 metingen met Huisartsenpraktijk De Linde.* \(Meetwaarden delen\)\.$/).waitFor();
+  await confirm.getByText(/^Je deelt 1 meting met Huisartsenpraktijk De Linde.* \(Meetwaarden delen\)\.$/).waitFor();
   check(/133\/86/.test(await confirm.textContent()), 'the confirmation lists the blood pressure', await confirm.textContent());
   await confirm.getByRole('button', { name: 'Ja, delen' }).click();
   const entries = page.locator('table.share-entries tbody tr');
@@ -64,7 +64,7 @@ await withApp('share', {}, async (app) => {
   await hist.first().waitFor();
   eq(await hist.count(), 1, 'one share in the history');
   const cells = await hist.first().locator('th, td').allTextContents();
-  check(cells[0].length > 5 && /Huisartsenpraktijk De Linde/.test(cells[1]) && /1 metingen/.test(cells[2]) && /1 stored, 0 refused/.test(cells[3]), 'the history row names when, the GP, what and the outcome', cells);
+  check(cells[0].length > 5 && /Huisartsenpraktijk De Linde/.test(cells[1]) && /^1 meting$/.test(cells[2]) && /1 stored, 0 refused/.test(cells[3]), 'the history row names when, the GP, what and the outcome', cells);
   await app.shot('share');
 
   step('it arrived at the GP: the vital signs service collects the GP\'s copy back');

@@ -7,8 +7,9 @@
 // a blood pressure's value is "systolic/diastolic" (120/80).
 export const CSV_COLUMNS = ['time', 'kind', 'value', 'unit'];
 
-// The kinds answer gives min/max (and band) for the kind, or per field for blood pressure: both
-// forms are read, so the page follows whichever the server sends.
+// The kinds answer gives min/max and band for the kind and, per field, `ranges: [{field, min, max,
+// band}]` (blood pressure has a range and a band per field). A field's own range wins; the
+// kind-wide values (a number, or an object/array per field) are the fallback.
 function perField(v, field, index) {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'number') return v;
@@ -18,13 +19,19 @@ function perField(v, field, index) {
 }
 
 /** {min, max} of a field in the kind's default unit (undefined ends when unknown). */
+const ownRange = (kind, field) => (Array.isArray(kind.ranges) ? kind.ranges.find((r) => r && r.field === field) : null);
+
 export function rangeOf(kind, field) {
+  const own = ownRange(kind, field);
+  if (own && typeof own.min === 'number' && typeof own.max === 'number') return { min: own.min, max: own.max };
   const i = (kind.fields || ['value']).indexOf(field);
   return { min: perField(kind.min, field, i), max: perField(kind.max, field, i) };
 }
 
 /** {low, high} of a field's reference band, or null. */
 export function bandOf(kind, field) {
+  const own = ownRange(kind, field);
+  if (own && own.band && typeof own.band.low === 'number' && typeof own.band.high === 'number') return own.band;
   const b = kind.band;
   if (!b) return null;
   if (typeof b.low === 'number' && typeof b.high === 'number') return b;

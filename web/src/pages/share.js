@@ -217,7 +217,7 @@ export default {
               h('tbody', {}, (r.entries || []).map((e) => h('tr', { dataset: { status: String(e.status) } },
                 h('th', { scope: 'row' }, names.get(e.observation) || e.observation),
                 h('td', {}, e.status >= 200 && e.status < 300 ? t('share.stored') : t('share.refused', { error: e.error || e.status })))))),
-            h('p', {}, h('button', { type: 'button', class: 'button secondary', onclick: () => ctx.navigate('share') }, t('share.review'))));
+            h('p', {}, h('button', { type: 'button', class: 'button secondary', onclick: () => ctx.navigate('share') }, t('share.again'))));
           resultHeading.focus();
           await drawHistory();
         } catch (err) {
