@@ -20,6 +20,10 @@
 #   BENCH_SEARCH_STEP       copies per import step (8): an interrupted load goes on from its last step
 #   BENCH_IMPORT_BATCH      regie import --batch: resources per commit (8000; regie's default is 1000)
 #   BENCH_IMPORT_CACHE_MIB  regie import --cache-mib: the writer's page cache (1024; default 8)
+#   BENCH_IMPORT_JOBS       regie import --jobs: batches prepared at once (1)
+#   BENCH_IMPORT_NICE       the import's nice value (0; a negative one needs root)
+#   Copies made ahead of time under $BENCH_OUT/search/ndjson/clone-<first>-<n>[-ns].ndjson (-ns:
+#   --no-shared) are read from there instead of running bench/clone.mjs during the load.
 #   BENCH_SEARCH_LOAD_BUDGET  seconds of loading per run (unlimited): no new step starts after it,
 #                           and a scale is measured with the copies loaded so far (the table says so)
 #   BENCH_SEARCH_LOAD=0     load nothing: measure the prepared databases as they are
@@ -47,6 +51,8 @@ STEP=${BENCH_SEARCH_STEP:-8}
 # commits and a cache that holds the hot index pages loaded ~1.4x faster than the defaults.
 IMPORT_BATCH=${BENCH_IMPORT_BATCH:-8000}
 IMPORT_CACHE_MIB=${BENCH_IMPORT_CACHE_MIB:-1024}
+IMPORT_JOBS=${BENCH_IMPORT_JOBS:-1}
+IMPORT_NICE=${BENCH_IMPORT_NICE:-0}
 LOAD_BUDGET=${BENCH_SEARCH_LOAD_BUDGET:-0}
 LOAD=${BENCH_SEARCH_LOAD:-1}
 LOAD_ONLY=${BENCH_SEARCH_LOAD_ONLY:-0}
@@ -95,6 +101,14 @@ to_ms() { # wrk latency "812.00us" / "1.23ms" / "2.01s" -> milliseconds
 }
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 
+# clone_file FIRST N NOSHARED: where the NDJSON of copies FIRST..FIRST+N-1 is kept when made
+# ahead of time (`node bench/clone.mjs ndjson --first F --copies N [--no-shared] --out FILE`).
+clone_file() {
+  local suffix=""
+  [ "$3" = 0 ] || suffix="-ns"
+  echo "$OUT/search/ndjson/clone-$1-$2$suffix.ndjson"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Loading. $OUT/search/<copies>/regie.db plus load.env (what was loaded, how long it took).
 # load_scale COPIES: loads what is missing, in steps, so an interrupted load resumes.
@@ -118,10 +132,19 @@ load_scale() {
     note "scale $copies: loading copies $LOADED..$((LOADED + n - 1)) into $db"
     local t0 t1 rc summary
     t0=$(now)
+    # A step's copies made ahead of time (clone_file) are read from disk: on a busy machine the
+    # generator competed with the import for the same cores.
+    local made
+    made=$(clone_file "$LOADED" "$n" "${#shared[@]}")
     set +e
-    node "$BENCH/clone.mjs" ndjson --first "$LOADED" --copies "$n" "${shared[@]+"${shared[@]}"}" |
-      /usr/bin/time -f '%M %U %S' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync \
-        --batch "$IMPORT_BATCH" --cache-mib "$IMPORT_CACHE_MIB" - \
+    if [ -f "$made" ]; then
+      note "scale $copies: reading the copies from $made"
+      cat "$made"
+    else
+      node "$BENCH/clone.mjs" ndjson --first "$LOADED" --copies "$n" "${shared[@]+"${shared[@]}"}"
+    fi |
+      nice -n "$IMPORT_NICE" /usr/bin/time -f '%M %U %S' -o "$dir/import-rss.txt" "$REGIE_BIN" import --db "$db" --no-fsync \
+        --batch "$IMPORT_BATCH" --cache-mib "$IMPORT_CACHE_MIB" --jobs "$IMPORT_JOBS" - \
         >"$dir/import.out" 2>"$dir/import.err"
     rc=("${PIPESTATUS[@]}")
     set -e

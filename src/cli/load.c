@@ -1,11 +1,13 @@
 #include "cli/load.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/batch.h"
+#include "cli/load_jobs.h"
 #include "cli/reader.h"
 #include "json/jsonx.h"
 
@@ -16,6 +18,8 @@ volatile sig_atomic_t cli_load_stop;
 
 struct load {
     struct rest_ctx *rc;
+    struct load_jobs *jobs; /* batches go through it (workers, or this thread with --jobs 1) */
+    pthread_mutex_t report; /* the counters, the progress line and stderr, shared with workers */
     struct cli_progress *p;
     const char *path;
     uint64_t reported; /* failures reported in this file */
@@ -32,22 +36,27 @@ struct load {
 __attribute__((format(printf, 3, 4))) static void fail(struct load *ld, uint64_t count,
                                                        const char *fmt, ...)
 {
+    pthread_mutex_lock(&ld->report);
     ld->failed += count;
     ld->p->failures += count;
-    if (ld->reported++ >= CLI_REPORT_MAX) return;
-    cli_progress_clear(ld->p);
-    fprintf(stderr, "regie import: %s: ", ld->path);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
+    if (ld->reported++ < CLI_REPORT_MAX) {
+        cli_progress_clear(ld->p);
+        fprintf(stderr, "regie import: %s: ", ld->path);
+        va_list ap;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
+    pthread_mutex_unlock(&ld->report);
 }
 
 static void stored(struct load *ld, uint64_t count)
 {
+    pthread_mutex_lock(&ld->report);
     ld->p->resources += count;
     cli_progress_draw(ld->p, false);
+    pthread_mutex_unlock(&ld->report);
 }
 
 static void fail_text(const struct rg_fail *f, char *out, size_t out_len)
@@ -123,10 +132,60 @@ static void run_bundle(struct load *ld, json_object *bundle, const struct labels
     json_object_put(resp);
 }
 
+/* A batch Bundle built here, with the file position of each of its entries. */
+struct batch_job {
+    struct load *ld;
+    json_object *bundle;
+    size_t *at;
+    const char *word;
+};
+
+static void batch_run(void *item, void *ctx)
+{
+    (void)ctx;
+    struct batch_job *b = item;
+    struct labels lb = {b->word, b->at};
+    run_bundle(b->ld, b->bundle, &lb);
+    json_object_put(b->bundle);
+    free(b->at);
+    free(b);
+}
+
+/* Hands a batch (and its positions, both taken over) to the jobs; on failure to allocate runs it
+ * here. */
+static void batch_send(struct load *ld, json_object *bundle, size_t *at, const char *word)
+{
+    struct batch_job *b = malloc(sizeof *b);
+    if (!b) {
+        struct labels lb = {word, at};
+        run_bundle(ld, bundle, &lb);
+        json_object_put(bundle);
+        free(at);
+        return;
+    }
+    *b = (struct batch_job){ld, bundle, at, word};
+    load_jobs_submit(ld->jobs, b);
+}
+
+/* A fresh positions array for the next batch. */
+static size_t *positions_new(struct load *ld)
+{
+    return malloc(ld->batch_max * sizeof(size_t));
+}
+
 static void flush_ndjson(struct load *ld)
 {
-    struct labels lb = {"line", ld->lines};
-    if (ld->nlines > 0) run_bundle(ld, ld->batch, &lb);
+    if (ld->nlines > 0) {
+        size_t *next = positions_new(ld);
+        if (next) {
+            batch_send(ld, ld->batch, ld->lines, "line");
+            ld->lines = next;
+            ld->batch = NULL;
+        } else {
+            struct labels lb = {"line", ld->lines};
+            run_bundle(ld, ld->batch, &lb);
+        }
+    }
     json_object_put(ld->batch);
     ld->batch = NULL;
     ld->nlines = 0;
@@ -143,13 +202,16 @@ static void ndjson_line(struct load *ld, const char *text, size_t len, size_t li
         return;
     }
     if (!ld->batch) ld->batch = cli_batch_new();
-    if (cli_doc_kind(v) == CLI_DOC_NOT_RESOURCE || cli_batch_add(ld->batch, v) != 0) {
-        fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", lineno);
-    } else {
-        ld->lines[ld->nlines++] = lineno;
-        if (ld->nlines == ld->batch_max) flush_ndjson(ld);
-    }
+    bool added = cli_doc_kind(v) != CLI_DOC_NOT_RESOURCE && cli_batch_add(ld->batch, v) == 0;
+    /* Dropped before the batch may go to a worker: json-c's reference counts are not atomic, so
+     * only one thread may hold a tree at a time. */
     json_object_put(v);
+    if (!added) {
+        fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", lineno);
+        return;
+    }
+    ld->lines[ld->nlines++] = lineno;
+    if (ld->nlines == ld->batch_max) flush_ndjson(ld);
 }
 
 /* The rest of an NDJSON file after the lines already handled. */
@@ -184,12 +246,12 @@ static void other_bundle(struct load *ld, json_object *doc)
 {
     json_object *entries = jsonx_get(doc, "entry");
     size_t n = cli_bundle_entry_count(doc);
-    size_t *index = ld->lines;
-    struct labels lb = {"entry", index};
+    size_t *index = NULL;
     size_t used = 0;
     json_object *batch = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!batch && !(batch = cli_batch_new())) {
+        if (!batch && (!(batch = cli_batch_new()) || !(index = positions_new(ld)))) {
+            json_object_put(batch);
             fail(ld, n - i, "out of memory");
             return;
         }
@@ -200,14 +262,18 @@ static void other_bundle(struct load *ld, json_object *doc)
         }
         index[used++] = i;
         if (used == ld->batch_max || i + 1 == n) {
-            run_bundle(ld, batch, &lb);
-            json_object_put(batch);
+            batch_send(ld, batch, index, "entry");
             batch = NULL;
+            index = NULL;
             used = 0;
         }
     }
-    if (batch && used > 0) run_bundle(ld, batch, &lb);
-    json_object_put(batch);
+    if (batch && used > 0) {
+        batch_send(ld, batch, index, "entry");
+    } else {
+        json_object_put(batch);
+        free(index);
+    }
 }
 
 static void single_document(struct load *ld, json_object *doc)
@@ -234,6 +300,8 @@ static void single_document(struct load *ld, json_object *doc)
     }
     case CLI_DOC_BUNDLE_OTHER:
         other_bundle(ld, doc);
+        /* The batches hold parts of doc, which the caller frees next. */
+        load_jobs_wait(ld->jobs);
         break;
     }
 }
@@ -303,14 +371,20 @@ static void load_reader(struct load *ld, struct cli_reader *r)
     buf_free(&next);
 }
 
-int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch)
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch,
+                  size_t jobs)
 {
     if (batch == 0) batch = CLI_NDJSON_CHUNK;
     if (batch > CLI_BATCH_MAX) batch = CLI_BATCH_MAX;
     struct load ld = {.rc = rc, .p = p, .path = path, .batch_max = batch};
     char err[512];
+    pthread_mutex_init(&ld.report, NULL);
     ld.lines = malloc(batch * sizeof *ld.lines);
-    if (!ld.lines) {
+    /* --jobs 1: no worker, each batch runs in this thread as it fills. */
+    ld.jobs = ld.lines ? load_jobs_new(jobs > 1 ? jobs : 0, batch_run, NULL) : NULL;
+    if (!ld.jobs) {
+        free(ld.lines);
+        pthread_mutex_destroy(&ld.report);
         p->failures++;
         cli_progress_clear(p);
         fprintf(stderr, "regie import: %s: out of memory\n", path);
@@ -325,12 +399,16 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path,
         p->failures++;
         cli_progress_clear(p);
         fprintf(stderr, "regie import: %s: %s\n", path, err);
+        load_jobs_free(ld.jobs);
         free(ld.lines);
+        pthread_mutex_destroy(&ld.report);
         return 1;
     }
     load_reader(&ld, r);
+    load_jobs_free(ld.jobs); /* every batch sent is complete */
     cli_reader_close(r);
     free(ld.lines);
+    pthread_mutex_destroy(&ld.report);
     if (ld.reported > CLI_REPORT_MAX) {
         cli_progress_clear(p);
         fprintf(stderr, "regie import: %s: %llu failures in all (only the first %d shown)\n", path,

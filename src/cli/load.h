@@ -23,7 +23,11 @@ extern volatile sig_atomic_t cli_load_stop;
  * batch is one commit, so bigger batches load faster and a refused batch loses more. Adds the
  * resources stored and the failures (resources not stored, or 1 for a file that could not be
  * read at all) to p->resources and p->failures, redrawing p as it goes. Returns 0 when
- * everything in the file was stored, 1 otherwise. */
-int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch);
+ * everything in the file was stored, 1 otherwise.
+ * jobs > 1 prepares that many batches at once on worker threads (load_jobs.h); their writes still
+ * go through the store's one writer, in the order they are ready, so with jobs > 1 the write
+ * order of resources (and the order of failure reports) is not the file's. */
+int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path, size_t batch,
+                  size_t jobs);
 
 #endif

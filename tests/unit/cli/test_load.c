@@ -33,6 +33,7 @@ static struct store *store;
 static struct rest_ctx *rest;
 /* The batch size load() asks for (0: the loader's default); setup resets it. */
 static size_t batch;
+static size_t jobs; /* --jobs: 1 unless a test asks for workers */
 
 /* (Re)creates the engine over the store with at most max_entries entries per Bundle. */
 static void engine(size_t max_entries)
@@ -63,6 +64,7 @@ static int setup(void **state)
     rest = NULL;
     engine(CLI_NDJSON_CHUNK);
     batch = 0;
+    jobs = 1;
     /* Reports go to stderr; catch them in a file. */
     snprintf(errfile, sizeof errfile, "%s/stderr-XXXXXX", dir);
     int fd = mkstemp(errfile);
@@ -147,7 +149,7 @@ static int load(const char *path, struct cli_progress *p)
 {
     cli_progress_init(p, 1);
     p->enabled = false;
-    return cli_load_file(rest, p, path, batch);
+    return cli_load_file(rest, p, path, batch, jobs);
 }
 
 /* The current version of type/id (0 when there is none); json (if given, size json_len) gets a
@@ -315,6 +317,72 @@ static void batch_size_is_capped(void **state)
     assert_int_equal(load(path, &p), 0);
     assert_int_equal(p.resources, CLI_BATCH_MAX + 1);
     assert_int_equal(p.failures, 0);
+}
+
+/* --jobs 4: batches prepared on workers at once store the same resources and count and report
+ * the same failures (with their own lines) as one at a time; a refused batch is refused whole. */
+static void jobs_store_and_report_as_one_at_a_time(void **state)
+{
+    engine(299);
+    batch = 300;
+    jobs = 4;
+    char *text = ndjson_text(3100); /* ten batches of 300 (refused) and one of 100 (stored) */
+    char path[160];
+    write_file(path, sizeof path, "lines.ndjson", text, strlen(text));
+    free(text);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.resources, 100);
+    assert_int_equal(p.failures, 3000);
+    const char *r = reports();
+    assert_non_null(strstr(r, "batch of 300 resources (line 1-300) refused, none stored"));
+    assert_non_null(strstr(r, "batch of 300 resources (line 2701-3000) refused, none stored"));
+    assert_int_equal(stored("Basic", "b2999", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "b3000", NULL, 0), 1);
+    assert_int_equal(count("Basic", NULL), 100);
+
+    engine(CLI_BATCH_MAX);
+    batch = 250;
+    text = ndjson_text(5000);
+    write_file(path, sizeof path, "more.ndjson", text, strlen(text));
+    free(text);
+    assert_int_equal(load(path, &p), 0);
+    assert_int_equal(p.resources, 5000);
+    assert_int_equal(p.failures, 0);
+    assert_int_equal(count("Basic", NULL), 5000);
+    for (int i = 0; i < 5000; i += 499) {
+        char id[16];
+        snprintf(id, sizeof id, "b%d", i);
+        assert_int_equal(stored("Basic", id, NULL, 0), 1);
+    }
+}
+
+/* --jobs with a collection: the batches hold parts of the parsed file, which stays alive until
+ * the last of them is stored; a failing entry is named by its index in the file. */
+static void jobs_with_a_collection_name_entries_by_file_index(void **state)
+{
+    batch = 200;
+    jobs = 3;
+    struct buf b;
+    buf_init(&b, 1 << 24);
+    buf_append_str(&b, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[");
+    for (size_t i = 0; i < 2000; i++)
+        buf_printf(&b,
+                   "%s{\"resource\":{\"resourceType\":\"Basic\",\"id\":\"k%zu\",\"code\":{"
+                   "\"text\":\"t\"}%s}}",
+                   i ? "," : "", i, i == 1234 ? ",\"fail\":true" : "");
+    buf_append_str(&b, "]}");
+    char path[160];
+    write_file(path, sizeof path, "collection.json", b.data, b.len);
+    buf_free(&b);
+    struct cli_progress p;
+    assert_int_equal(load(path, &p), 1);
+    assert_int_equal(p.resources, 1999);
+    assert_int_equal(p.failures, 1);
+    assert_int_equal(count("Basic", NULL), 1999);
+    assert_int_equal(stored("Basic", "k1234", NULL, 0), 0);
+    assert_int_equal(stored("Basic", "k1999", NULL, 0), 1);
+    assert_non_null(strstr(reports(), "entry 1234: 422"));
 }
 
 static void bzip2_ndjson_is_read_the_same(void **state)
@@ -565,6 +633,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(ndjson_batch_size_is_the_one_asked_for, setup, teardown),
         cmocka_unit_test_setup_teardown(big_batches_load_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(batch_size_is_capped, setup, teardown),
+        cmocka_unit_test_setup_teardown(jobs_store_and_report_as_one_at_a_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(jobs_with_a_collection_name_entries_by_file_index, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(bzip2_ndjson_is_read_the_same, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_failures_name_their_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(ndjson_name_wins_for_a_single_line, setup, teardown),
