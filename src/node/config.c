@@ -80,6 +80,8 @@ static const struct setting settings[] = {
     {"pgo", "redirect_path", K_URL_PATH, AT(pgo.redirect_path), 0, 0, false},
     {"pgo", "collect_timeout", K_DURATION, AT(pgo.collect_timeout_s), 1, 3600, false},
     {"pgo", "collect_max", K_SIZE_T, AT(pgo.collect_max), 1, 10000000, false},
+    {"pgo", "self_signup", K_BOOL, AT(pgo.self_signup), 0, 0, false},
+    {"pgo", "app_dir", K_PATH, AT(pgo.app_dir), 0, 0, false},
     {"audit", "log", K_PATH, AT(audit.log), 0, 0, false},
     {"audit", "key", K_AUDIT_KEY, AT(audit.key), 0, 0, false},
     {"accounts", "lockout_after", K_UNSIGNED, AT(accounts.lockout_after), 1, 1000, false},
@@ -430,6 +432,7 @@ static void defaults(struct node_config *c)
     c->oauth.consent_ttl_s = 365 * 24 * 3600;
     c->pgo.collect_timeout_s = 30;
     c->pgo.collect_max = 10000;
+    c->pgo.self_signup = true;
     c->accounts.lockout_after = 5;
     c->accounts.session_idle_s = 15 * 60;
     c->accounts.session_max_s = 12 * 3600;
@@ -687,6 +690,7 @@ void node_config_free(struct node_config *c)
                         &c->lists.xsd_dir,
                         &c->oauth.consent_text,
                         &c->pgo.redirect_path,
+                        &c->pgo.app_dir,
                         &c->audit.log,
                         &c->audit.key};
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) free(*strings[i]);

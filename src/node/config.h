@@ -100,6 +100,8 @@ struct node_config {
         char *redirect_path;        /* default "/connect/callback" */
         unsigned collect_timeout_s; /* default 30 */
         size_t collect_max;         /* default 10000 */
+        bool self_signup;           /* default true: POST /api/register is open */
+        char *app_dir;              /* the web app's folder; NULL: "web" beside the binary */
     } pgo;
 
     /* [audit] */

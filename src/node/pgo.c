@@ -7,15 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "node/node.h"
 #include "pgo/api.h"
+#include "pgo/app_static.h"
 #include "pgo/connections.h"
 #include "util/log.h"
 
 struct pgo_role {
     struct pgo_conn_store *conns;
     struct pgo_api *api;
+    struct pgo_app *app; /* the web app's static files */
 };
 
 static void pgo_free(void *state)
@@ -23,6 +26,7 @@ static void pgo_free(void *state)
     struct pgo_role *r = state;
     if (!r) return;
     pgo_api_free(r->api);
+    pgo_app_free(r->app);
     pgo_conn_close(r->conns);
     free(r);
 }
@@ -73,10 +77,41 @@ static int open_api(struct node *n, struct pgo_role *r, char *err, size_t err_le
                  .timeout_s = (long)c->pgo.collect_timeout_s,
                  .allow_plain_loopback = c->tls.plain_loopback},
         .collect_max = c->pgo.collect_max,
+        .signup_closed = !c->pgo.self_signup,
     };
     r->api = pgo_api_new(&ac, err, err_len); /* copies the catalogue */
     free(services);
     return r->api ? 0 : -1;
+}
+
+/* The web app's folder ([pgo] app_dir, else "web" beside the binary) and its routes. */
+static int open_app(struct node *n, struct pgo_role *r, char *err, size_t err_len)
+{
+    const struct node_config *c = n->cfg;
+    char dir[4096];
+    if (c->pgo.app_dir)
+        snprintf(dir, sizeof dir, "%s", c->pgo.app_dir);
+    else if (pgo_app_default_dir(dir, sizeof dir) != 0)
+        snprintf(dir, sizeof dir, "web");
+    struct pgo_app_config cfg = {.dir = dir};
+    if (!(r->app = pgo_app_new(&cfg))) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    struct http_route routes[PGO_APP_ROUTES];
+    size_t count = pgo_app_routes(r->app, routes, PGO_APP_ROUTES);
+    for (size_t i = 0; i < count; i++)
+        if (node_add_route(n, &routes[i]) != 0) {
+            snprintf(err, err_len, "too many routes");
+            return -1;
+        }
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/index.html", dir);
+    if (access(probe, R_OK) != 0)
+        log_warn("pgo: no web app in %s (run make build); /app/ says so", dir);
+    else
+        log_info("pgo: web app at /app/ from %s", dir);
+    return 0;
 }
 
 int node_pgo_setup(struct node *n, char *err, size_t err_len)
@@ -109,6 +144,7 @@ int node_pgo_setup(struct node *n, char *err, size_t err_len)
             snprintf(err, err_len, "too many routes");
             return -1;
         }
+    if (open_app(n, r, err, err_len) != 0) return -1;
     if (c->public_url_defaulted && c->listen_port == 0)
         log_warn("pgo: public_url follows a port picked at start; the OAuth redirect URI uses "
                  "%s: give listen a fixed port or set public_url",

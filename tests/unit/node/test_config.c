@@ -211,6 +211,8 @@ static void pgo_defaults(void **state)
     assert_string_equal(c.pgo.redirect_path, "/connect/callback");
     assert_int_equal(c.pgo.collect_timeout_s, 30);
     assert_int_equal(c.pgo.collect_max, 10000);
+    assert_true(c.pgo.self_signup);
+    assert_null(c.pgo.app_dir); /* serve resolves "web" beside the binary */
     assert_int_equal(c.accounts.lockout_after, 5);
     assert_int_equal(c.accounts.session_idle_s, 900);
     assert_int_equal(c.accounts.session_max_s, 12 * 3600);
@@ -250,6 +252,18 @@ static void refused(const char *text, const char *role, unsigned line, const cha
     "gnl = lists/gnl.xml\nwhitelist = lists/whitelist.xml\n"
 #define PLAIN "[tls]\nplain_loopback = true\n"
 
+/* [pgo] self_signup and app_dir (a path relative to the file's folder). */
+static void pgo_app_settings(void **state)
+{
+    write_file("node.conf", PGO_BASE PLAIN "[pgo]\nself_signup = false\napp_dir = site/web\n");
+    struct node_config c;
+    char err[512] = "";
+    if (node_config_load(path, NULL, &c, err, sizeof err) != 0) fail_msg("%s", err);
+    assert_false(c.pgo.self_signup);
+    assert_string_equal(c.pgo.app_dir, joined("site/web"));
+    node_config_free(&c);
+}
+
 static void bad_files_name_their_line(void **state)
 {
     /* Syntax, passed on from util/ini. */
@@ -273,6 +287,7 @@ static void bad_files_name_their_line(void **state)
     refused(PGO_BASE PLAIN "[pgo]\ncollect_timeout = 2h\n", NULL, 11, "out of range");
     refused(PGO_BASE PLAIN "[pgo]\ncollect_max = -1\n", NULL, 11, "whole number");
     refused(PGO_BASE PLAIN "[pgo]\nredirect_path = cb\n", NULL, 11, "starting with '/'");
+    refused(PGO_BASE PLAIN "[pgo]\nself_signup = no\n", NULL, 11, "true or false");
     refused(PGO_BASE PLAIN "[limits]\nmax_body = 2MB\n", NULL, 11, "KiB, MiB or GiB");
     refused(PGO_BASE PLAIN "[limits]\nmax_body = 12\n", NULL, 11, "out of range");
     refused(PGO_BASE PLAIN "[limits]\nthreads =\n", NULL, 11, "needs a value");
@@ -648,15 +663,11 @@ static void documented_examples_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(dva_file_read_whole),
-        cmocka_unit_test(pgo_defaults),
-        cmocka_unit_test(bad_files_name_their_line),
-        cmocka_unit_test(catalogue_checks),
-        cmocka_unit_test(include_rules),
-        cmocka_unit_test(role_override_and_cli),
-        cmocka_unit_test(value_syntax),
-        cmocka_unit_test(shipped_catalogue_loads),
-        cmocka_unit_test(documented_examples_load),
+        cmocka_unit_test(dva_file_read_whole),     cmocka_unit_test(pgo_defaults),
+        cmocka_unit_test(pgo_app_settings),        cmocka_unit_test(bad_files_name_their_line),
+        cmocka_unit_test(catalogue_checks),        cmocka_unit_test(include_rules),
+        cmocka_unit_test(role_override_and_cli),   cmocka_unit_test(value_syntax),
+        cmocka_unit_test(shipped_catalogue_loads), cmocka_unit_test(documented_examples_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
