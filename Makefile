@@ -15,6 +15,7 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+	@BUILD=$(BUILD) scripts/build-web
 
 # Everything: style gate, the optimised build's full suite, then unit, fuzz-seed and scenario tests
 # again under AddressSanitizer + UndefinedBehaviorSanitizer.

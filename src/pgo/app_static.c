@@ -129,21 +129,23 @@ static int etag_matches(const char *header, const char *tag)
     return 0;
 }
 
-/* Reads fd (st->st_size bytes) into the reply body; 0 or -1. */
+/* Reads fd (st->st_size bytes) into the reply body: one allocation of the whole size, then reads
+ * straight into it (a growing buffer would copy a large file several times). 0 or -1. */
 static int read_body(int fd, const struct stat *st, struct http_reply *rep)
 {
-    buf_reset(&rep->body);
     size_t want = (size_t)st->st_size, got = 0;
-    char chunk[16384];
+    char *data = malloc(want + 1);
+    if (!data) return -1;
     while (got < want) {
-        size_t n = want - got < sizeof chunk ? want - got : sizeof chunk;
-        ssize_t r = read(fd, chunk, n);
+        ssize_t r = read(fd, data + got, want - got);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) return -1; /* shrunk while read: the next request sees the new file */
-        if (buf_append(&rep->body, chunk, (size_t)r) != 0) return -1;
+        if (r <= 0) break; /* shrunk while read: the next request sees the new file */
         got += (size_t)r;
     }
-    return 0;
+    buf_reset(&rep->body);
+    int rc = got == want ? buf_append(&rep->body, data, want) : -1;
+    free(data);
+    return rc;
 }
 
 /* Serves rel ("index.html", "assets/x.js") from the folder. */
