@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { withApp, check, eq, step, connectInApp, loginInApp, screenshot } from './lib.mjs';
+import { withApp, check, eq, step, loginInApp, screenshot } from './lib.mjs';
+import { connectService } from './connect-service.mjs';
 import { startSecondPgo } from './second-pgo.mjs';
 import { readZip } from './zip-read.mjs';
 
@@ -56,13 +57,12 @@ function fingerprints(zip) {
 
 await withApp('portability', { hosts: ['pgo2.localhost'] }, async (app) => {
   const { page } = app;
-  const gp = app.net.node('gp');
   let pgo2 = null;
   try {
     step('Jan collects his GP\'s records and enters a blood pressure');
     await app.login('jan');
     await page.waitForURL(/#\/records$/);
-    const back = await connectInApp(app, 'gp', 'jan');
+    const back = await connectService(app, 'gp', 'jan', '48');
     check(/status=connected/.test(back), 'the GP is connected', back);
     await page.goto(`${app.appUrl}#/measurements`);
     const form = page.locator('form.measure-form[data-kind="blood-pressure"]');
@@ -100,7 +100,7 @@ await withApp('portability', { hosts: ['pgo2.localhost'] }, async (app) => {
     const counts = Object.fromEntries(await page2.locator('table.import-counts tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.type, Number(tr.querySelector('td').textContent.replace(/\D/g, ''))])));
     check(counts.Observation > 0 && counts.Condition > 0, 'Observations and Conditions were imported', counts);
     const again = page2.locator('ul.connect-again a');
-    check(await again.count() >= 1 && /Huisartsenpraktijk De Linde/.test(await again.first().textContent()), 'the GP from the report, with a connect-again link', await again.allTextContents());
+    check(await again.count() >= 1 && /Huisartsenpraktijk De Linde|huisartsdelinde@medmij/.test(await again.first().textContent()), 'the GP from the report, with a connect-again link', await again.allTextContents());
     check(/^#\/providers/.test(await again.first().getAttribute('href') || ''), 'the link goes to the providers screen');
     await screenshot(page2, 'data-import');
 
