@@ -245,6 +245,17 @@ static void export_contents(void **state)
     assert_non_null(strstr(html, "Huisarts De Linde")); /* the source of the Condition */
     assert_non_null(strstr(html, "71.5 kg"));
     zip_archive_free(&a);
+    /* `unzip -t` (when installed) accepts the export as it is. */
+    if (access("/usr/bin/unzip", X_OK) == 0) {
+        char path[] = "/tmp/regie-export-zip-XXXXXX", cmd[128];
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, zip, len), (ssize_t)len);
+        close(fd);
+        snprintf(cmd, sizeof cmd, "/usr/bin/unzip -tqq %s >/dev/null 2>&1", path);
+        assert_int_equal(system(cmd), 0);
+        unlink(path);
+    }
     free(zip);
 }
 
