@@ -201,6 +201,12 @@ static void enter_and_list(void **state)
     assert_int_equal(r.status, 201);
     assert_non_null(strstr(r.body, "\"value\":70.0,\"unit\":\"kg\""));
     fx_resp_free(&r);
+    /* no unit: the default (a heart rate in /min) */
+    fx_call(f, &f->alice, true, "POST", "/api/measurements",
+            "{\"kind\":\"heart-rate\",\"time\":\"2023-11-02T07:00:00Z\",\"value\":64}", &r);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"value\":64,\"unit\":\"/min\""));
+    fx_resp_free(&r);
     /* the FHIR form as before, an earlier weight */
     fx_call(f, &f->alice, true, "POST", "/api/measurements",
             "{\"resourceType\":\"Observation\",\"status\":\"final\","
@@ -390,6 +396,21 @@ static void csv_import_is_all_or_nothing(void **state)
     assert_int_equal(r.status, 200);
     fx_resp_free(&r);
     assert_int_equal(observations(f, &f->bob), 4);
+    assert_int_equal(observations(f, &f->alice), 4);
+
+    /* over 1 MiB: refused before it is read, nothing stored */
+    size_t big = (1u << 20) + 64;
+    char *huge = malloc(big + 1);
+    assert_non_null(huge);
+    size_t at = (size_t)snprintf(huge, big, "time,kind,value,unit\n");
+    while (at + 40 < big)
+        at += (size_t)snprintf(huge + at, big - at, "2023-10-03T08:00Z,heart-rate,70,/min\n");
+    memset(huge + at, '\n', big - at);
+    huge[big] = '\0';
+    post_typed(f, &f->alice, "/api/measurements/import", "text/csv", huge, &r);
+    assert_int_equal(r.status, 413);
+    fx_resp_free(&r);
+    free(huge);
     assert_int_equal(observations(f, &f->alice), 4);
 }
 
