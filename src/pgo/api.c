@@ -181,9 +181,8 @@ void pgo_api_me(struct http_request *req, struct http_reply *rep)
     char ends[FHIRTIME_INSTANT_LEN];
     fhirtime_format_us(who.session_ends * 1000000, ends);
     json_object_object_add(o, "session_expires", json_object_new_string(ends));
-    json_object_object_add(
-        o, "session_idle_seconds",
-        json_object_new_int64(accounts_session_idle(api->cfg.accounts)));
+    json_object_object_add(o, "session_idle_seconds",
+                           json_object_new_int64(accounts_session_idle(api->cfg.accounts)));
     pgo_api_json(rep, 200, o);
     json_object_put(o);
     OPENSSL_cleanse(&who, sizeof who);
