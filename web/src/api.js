@@ -97,7 +97,8 @@ export async function request(method, path, body, opts = {}) {
 
 export const api = {
   get: (path, query, opts) => request('GET', withQuery(path, query), undefined, opts),
-  post: (path, body, opts) => request('POST', path, body === undefined ? {} : body, opts),
+  // No body unless given: routes such as logout, collect and totp/begin refuse one.
+  post: (path, body, opts) => request('POST', path, body, opts),
   del: (path, body, opts) => request('DELETE', path, body, opts),
   request,
   setCsrf,

@@ -39,6 +39,12 @@ function append(el, children) {
   }
 }
 
+/** el.append() without the null/false children a condition leaves (append would write "null"). */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

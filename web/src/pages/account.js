@@ -1,6 +1,6 @@
 // #/account: the language, a new authenticator (POST /api/totp/begin, then /api/totp/confirm with a
 // code of the new secret; the old one works until then), and log out.
-import { h, field, messageArea, setBusy, showError, pageHeading, svgImage, clear } from '../ui.js';
+import { h, add, field, messageArea, setBusy, showError, pageHeading, svgImage, clear } from '../ui.js';
 import { languages, setLang } from '../i18n.js';
 
 function grouped(secret) {
@@ -23,7 +23,7 @@ export default {
     const totpBody = h('div', {});
     const begin = h('button', { type: 'button', class: 'button', onclick: onBegin }, t('account.totpBegin'));
 
-    root.append(
+    add(root,
       pageHeading(t('account.title')),
       h('section', { 'aria-labelledby': 'acc-h' },
         h('h2', { id: 'acc-h' }, t('account.account')),
@@ -57,7 +57,7 @@ export default {
       const code = field({ label: t('account.code'), name: 'code', autocomplete: 'one-time-code', inputmode: 'numeric', required: true, attrs: { maxlength: '6' } });
       const confirm = h('button', { type: 'submit', class: 'button' }, t('account.confirm'));
       const cancel = h('button', { type: 'button', class: 'button secondary', onclick: reset }, t('account.cancel'));
-      totpBody.append(
+      add(totpBody,
         h('p', {}, t('account.scan')),
         enrolment.qr_svg ? h('div', { class: 'qr-box' }, svgImage(enrolment.qr_svg, t('account.qrAlt'))) : null,
         h('p', {}, t('account.manual')),

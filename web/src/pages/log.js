@@ -1,6 +1,6 @@
 // #/log: the account's own access log (GET /api/audit, a FHIR Bundle of AuditEvent, newest first),
 // as sentences: when, who (and through which app or provider), what, and the outcome; paged.
-import { h, messageArea, pageHeading, clear, showError, timeEl, setBusy } from '../ui.js';
+import { h, add, messageArea, pageHeading, clear, showError, timeEl, setBusy } from '../ui.js';
 
 const PAGE = 20;
 
@@ -54,7 +54,7 @@ export default {
     const table = h('div', { class: 'table-wrap' });
     const newer = h('button', { type: 'button', class: 'button secondary', disabled: true }, `← ${t('log.newer')}`);
     const older = h('button', { type: 'button', class: 'button secondary', disabled: true }, `${t('log.older')} →`);
-    root.append(pageHeading(t('log.title')), h('p', {}, t('log.intro')), area.el, status, table,
+    add(root, pageHeading(t('log.title')), h('p', {}, t('log.intro')), area.el, status, table,
       h('nav', { class: 'pager', 'aria-label': t('log.title') }, newer, older));
 
     let offset = Math.max(0, Number(ctx.params.get('offset')) || 0);

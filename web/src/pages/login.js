@@ -1,5 +1,5 @@
 // #/login: username, password and the authenticator code (POST /api/login).
-import { h, field, messageArea, setBusy, showError, pageHeading } from '../ui.js';
+import { h, add, field, messageArea, setBusy, showError, pageHeading } from '../ui.js';
 
 export default {
   route: 'login',
@@ -16,7 +16,7 @@ export default {
     const submit = h('button', { type: 'submit', class: 'button' }, t('login.submit'));
     const form = h('form', { class: 'form', novalidate: true, onsubmit: onSubmit },
       fields.username.el, fields.password.el, fields.totp.el, submit);
-    root.append(
+    add(root,
       pageHeading(t('login.title')),
       ctx.notice ? h('div', { class: 'msg msg-warning', role: 'alert' }, ctx.notice) : null,
       h('p', {}, t('login.intro')),

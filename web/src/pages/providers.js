@@ -1,7 +1,7 @@
 // #/providers: the account's connections (state, last collection, collect again, disconnect) and
 // a typo-tolerant provider search whose data services connect through the DVA's own login and
 // consent pages; the PGO sends the browser back to #/providers?connection=<id>&status=...
-import { h, field, messageArea, setBusy, showError, pageHeading, clear, timeEl, errorText } from '../ui.js';
+import { h, add, field, messageArea, setBusy, showError, pageHeading, clear, timeEl, errorText } from '../ui.js';
 
 const SEARCH_DELAY_MS = 250;
 
@@ -21,7 +21,7 @@ export default {
     let seq = 0;
     let disposed = false;
 
-    root.append(
+    add(root,
       pageHeading(t('providers.title')),
       h('p', {}, t('providers.intro')),
       area.el,
@@ -184,6 +184,7 @@ export default {
         const answer = await api.get('/api/providers', { q, limit: 20 });
         if (mine !== seq || disposed) return;
         lastProviders = answer.providers || [];
+        results.dataset.query = q; // which query the list answers (tests wait for it)
         for (const p of lastProviders) for (const sv of p.services || []) kinds.set(`${p.name}|${sv.id}`, sv.kind);
         drawResults(lastProviders);
         const n = lastProviders.length;

@@ -1,7 +1,7 @@
 // #/records: the account's resources (GET /api/records per type), grouped as the BgZ sections,
 // each item with a human title, its date and the provider it came from (`sources`); a search box
 // and filters by section and by source; #/records?type=<T>&id=<id> shows one item.
-import { h, field, messageArea, pageHeading, clear, formatDate, showError } from '../ui.js';
+import { h, add, field, messageArea, pageHeading, clear, formatDate, showError } from '../ui.js';
 import { conceptText, dateOf, titleOf, statusOf, valueText, observationCategories, searchText, normalise, humanName, quantityText, refText } from '../fhir.js';
 
 // Sections in BgZ order: which types, and for Observations which categories.
@@ -84,7 +84,7 @@ function renderList(root, ctx) {
     options: [{ value: '', label: t('records.all') }, ...SECTIONS.map((s) => ({ value: s.id, label: t(`records.section.${s.id}`) }))] });
   const sourceSel = field({ label: t('records.source'), name: 'source', type: 'select', options: [{ value: '', label: t('records.allSources') }] });
   const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() }, search.el, sectionSel.el, sourceSel.el);
-  root.append(pageHeading(t('records.title')), h('p', {}, t('records.intro')), area.el, filters, status, list);
+  add(root, pageHeading(t('records.title')), h('p', {}, t('records.intro')), area.el, filters, status, list);
 
   let items = [];
   let disposed = false;
@@ -113,6 +113,8 @@ function renderList(root, ctx) {
       for (const r of a.resources || []) {
         const section = sectionOf(r);
         if (!section) continue;
+        // The account's own Patient is the record's root (linked to each provider's copy) and names nobody.
+        if (r.resourceType === 'Patient' && !(r.meta && r.meta.source)) continue;
         const source = sourceOf(r, sources, t);
         const title = titleOf(r, byRef) || t('records.unnamed');
         items.push({ r, section, source, title, date: dateOf(r), text: `${searchText(r, byRef)} ${normalise(source.label)}` });
@@ -135,7 +137,7 @@ function renderList(root, ctx) {
     clear(list);
     if (!items.length) {
       status.textContent = '';
-      list.append(h('p', {}, t('records.none')), h('p', {}, h('a', { href: '#/providers', class: 'button' }, t('records.connect'))));
+      add(list, h('p', {}, t('records.none')), h('p', {}, h('a', { href: '#/providers', class: 'button' }, t('records.connect'))));
       return;
     }
     const words = normalise(remembered.q).split(/\s+/).filter(Boolean);
@@ -189,7 +191,7 @@ function renderDetail(root, ctx, type, id) {
   const area = messageArea();
   const body = h('div', {}, h('p', { role: 'status' }, t('records.loading')));
   const heading = pageHeading(t('records.title'));
-  root.append(h('p', {}, h('a', { href: '#/records' }, `← ${t('records.back')}`)), heading, area.el, body);
+  add(root, h('p', {}, h('a', { href: '#/records' }, `← ${t('records.back')}`)), heading, area.el, body);
 
   (async () => {
     let r;
@@ -257,7 +259,7 @@ function renderDetail(root, ctx, type, id) {
     }
     add('note', (r.note || []).map((n) => n.text).filter(Boolean).join('\n'));
     clear(body);
-    body.append(
+    add(body,
       h('dl', { class: 'facts detail' }, rows),
       h('details', { class: 'technical' }, h('summary', {}, t('records.technical')), h('pre', {}, JSON.stringify(r, null, 2))));
   })();

@@ -1,6 +1,6 @@
 // #/register: username and password (twice) -> POST /api/register; then the QR code and the secret
 // for manual entry, and a first code -> POST /api/register/confirm, which logs the account in.
-import { h, field, messageArea, setBusy, showError, pageHeading, svgImage, clear } from '../ui.js';
+import { h, add, field, messageArea, setBusy, showError, pageHeading, svgImage, clear } from '../ui.js';
 
 /** The base32 secret in groups of four, easier to type. */
 function grouped(secret) {
@@ -15,7 +15,7 @@ export default {
     const { t, api } = ctx;
     const area = messageArea();
     const body = h('div', {});
-    root.append(pageHeading(t('register.title')), h('p', {}, t('register.intro')), area.el, body);
+    add(root, pageHeading(t('register.title')), h('p', {}, t('register.intro')), area.el, body);
     stepOne();
 
     function stepOne() {
@@ -26,7 +26,7 @@ export default {
         password2: field({ label: t('register.password2'), name: 'password2', type: 'password', autocomplete: 'new-password', required: true }),
       };
       const submit = h('button', { type: 'submit', class: 'button' }, t('register.submit'));
-      body.append(
+      add(body,
         h('form', { class: 'form', novalidate: true, onsubmit: onSubmit }, fields.username.el, fields.password.el, fields.password2.el, submit),
         h('p', {}, t('register.haveAccount'), ' ', h('a', { href: '#/login' }, t('register.login'))));
 
@@ -62,7 +62,7 @@ export default {
       const code = field({ label: t('register.code'), name: 'code', hint: t('register.codeHint'), autocomplete: 'one-time-code', inputmode: 'numeric', required: true, attrs: { maxlength: '6' } });
       const submit = h('button', { type: 'submit', class: 'button' }, t('register.confirm'));
       const heading = h('h2', { tabindex: '-1' }, t('register.step2'));
-      body.append(
+      add(body,
         heading,
         h('p', {}, t('register.scan')),
         enrolment.qr_svg ? h('div', { class: 'qr-box' }, svgImage(enrolment.qr_svg, t('register.qrAlt'))) : null,
