@@ -102,21 +102,22 @@ struct find_ctx {
     bool failed;
 };
 
-static bool listed(const struct find_ctx *f, const char *type, const char *id)
+static int by_type_id(const void *a, const void *b)
 {
-    for (size_t i = 0; i < f->n; i++)
-        if (!strcmp(f->list[i].type, type) && !strcmp(f->list[i].id, id)) return true;
-    return false;
+    const struct victim *x = a, *y = b;
+    int c = strcmp(x->type, y->type);
+    return c ? c : strcmp(x->id, y->id);
 }
 
 /* Every version, newest first: one that carries the account's owner tag names a resource to
- * purge, including resources whose current version is a delete marker. */
+ * purge, including resources whose current version is a delete marker. A resource is listed once
+ * per such version; purge_vault sorts the list and drops the repeats. */
 static int find_owned(void *ctx, const struct store_row *row)
 {
     struct find_ctx *f = ctx;
     f->last_seq = row->seq;
     f->rows++;
-    if (!row->json || !strstr(row->json, f->subject) || listed(f, row->type, row->id)) return 0;
+    if (!row->json || !strstr(row->json, f->subject)) return 0;
     enum jsonx_err je;
     json_object *v = jsonx_parse(row->json, row->json_len, 128, &je, NULL, 0);
     bool mine = v && pgo_vault_owned(v, f->subject);
@@ -197,8 +198,13 @@ static int purge_vault(struct pgo_api *api, const char *subject, size_t *resourc
         if (f.rows < HISTORY_PAGE) break;
         before = f.last_seq;
     }
-    struct purge_ctx p = {.store = s, .subject = subject, .list = f.list, .n = f.n};
-    enum store_rc rc = f.n ? s->ops->write(s, purge_all, &p) : STORE_OK;
+    if (f.n) qsort(f.list, f.n, sizeof *f.list, by_type_id);
+    size_t unique = 0;
+    for (size_t i = 0; i < f.n; i++)
+        if (!unique || by_type_id(&f.list[unique - 1], &f.list[i]) != 0)
+            f.list[unique++] = f.list[i];
+    struct purge_ctx p = {.store = s, .subject = subject, .list = f.list, .n = unique};
+    enum store_rc rc = unique ? s->ops->write(s, purge_all, &p) : STORE_OK;
     free(f.list);
     if (rc != STORE_OK) return -1;
     *resources = p.purged;

@@ -132,13 +132,26 @@ void pgo_api_export(struct http_request *req, struct http_reply *rep)
              count, len);
 }
 
+/* application/zip, or what browsers label a .zip file with elsewhere (Windows:
+ * application/x-zip-compressed; unknown: application/octet-stream). The bytes decide anyway. */
+static bool zip_media_type(const char *ct)
+{
+    static const char *const types[] = {"application/zip", "application/x-zip-compressed",
+                                        "application/octet-stream"};
+    for (size_t i = 0; ct && i < sizeof types / sizeof *types; i++) {
+        size_t n = strlen(types[i]);
+        if (!strncasecmp(ct, types[i], n) && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+            return true;
+    }
+    return false;
+}
+
 void pgo_api_import(struct http_request *req, struct http_reply *rep)
 {
     struct pgo_api *api = req->app;
     struct pgo_who who;
     if (pgo_api_session(api, req, rep, true, &who) != 0) return;
-    const char *ct = http_header(req, "Content-Type");
-    if (!ct || strncasecmp(ct, "application/zip", 15) != 0 || (ct[15] && ct[15] != ';')) {
+    if (!zip_media_type(http_header(req, "Content-Type"))) {
         pgo_api_error(rep, 415, "unsupported_media_type", "send the export as application/zip");
         return;
     }
