@@ -42,7 +42,6 @@ await withApp('measure', {}, async (app) => {
   const cells = await first.locator('td').allTextContents();
   check(cells[0] === '131' && cells[1] === '87' && /Zelf ingevuld/.test(cells[2]), 'the table\'s first row is the new blood pressure', cells);
   check(/^1 meting, op /.test(await page.locator('figure.chart-figure figcaption').textContent()), 'the chart\'s text summary counts it');
-  await app.shot('measurements');
 
   step('a value out of range is stopped at its field');
   await systolic.fill('400');
@@ -82,6 +81,7 @@ await withApp('measure', {}, async (app) => {
   await page.waitForFunction(() => document.querySelector('.chart[data-kind="blood-pressure"]')?.dataset.points === '4');
   eq(await rows(page), n0 + 3, 'three more rows in the table');
   eq(await points(page, 'blood-pressure'), 4, 'three more points in the chart');
+  await app.shot('measurements');
 
   step('a CSV with a bad line lists it and stores nothing');
   await page.getByLabel('CSV-bestand').setInputFiles({ name: 'fout.csv', mimeType: 'text/csv', buffer: Buffer.from(`time,kind,value\n${day(1)},blood-pressure,120/80\n${day(1)},heart-rate,abc\n`) });

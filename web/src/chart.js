@@ -74,9 +74,10 @@ export function drawChart(container, { points, fields, bands = [], labels = {}, 
     axes: [
       {
         // Tick labels in the chosen language: hours within a day, days within ~3 months, else months.
-        values: (u, splits, axisIdx, space, incr) => splits.map((v) => {
+        values: (u, splits, axisIdx, space, incr) => splits.map((v, i) => {
           const d = new Date(v * 1000);
-          if (incr < 86400) return fmtHour.format(d);
+          // Within days: the hour, and the date where a day starts (and at the first tick).
+          if (incr < 86400) return i === 0 || (d.getHours() === 0 && d.getMinutes() === 0) ? fmtDay.format(d) : fmtHour.format(d);
           if (incr < 86400 * 28) return fmtDay.format(d);
           return fmtMonth.format(d);
         }),

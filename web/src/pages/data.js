@@ -48,7 +48,7 @@ export default {
     const importArea = h('div', { class: 'import-result', 'aria-live': 'polite' });
     const zip = field({ label: t('data.import_file'), name: 'zip', type: 'file', attrs: { accept: '.zip,application/zip' } });
     const importButton = h('button', { type: 'submit', class: 'button primary' }, t('data.import_button'));
-    const importForm = h('form', { class: 'import-form', novalidate: true }, zip.el, importButton);
+    const importForm = h('form', { class: 'form import-form', novalidate: true }, zip.el, importButton);
     importForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       clear(importArea);
@@ -102,7 +102,7 @@ export default {
     };
     const deleteArea = messageArea();
     const deleteButton = h('button', { type: 'submit', class: 'button danger' }, t('data.delete_button'));
-    const deleteForm = h('form', { class: 'delete-form', novalidate: true },
+    const deleteForm = h('form', { class: 'form delete-form', novalidate: true },
       h('fieldset', {}, h('legend', {}, t('data.delete_confirm_title')), Object.values(fields).map((f) => f.el)),
       deleteArea.el, deleteButton);
     deleteForm.addEventListener('submit', async (e) => {

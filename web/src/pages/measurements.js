@@ -43,8 +43,8 @@ export default {
     let current = kinds.find((k) => k.kind === wanted) || kinds[0];
 
     // The kind chooser: buttons with aria-pressed (a toggle group), all reachable by keyboard.
-    const chooser = h('div', { class: 'kind-chooser', role: 'group', 'aria-label': t('measurements.title') });
-    const panel = h('section', { class: 'kind-panel', 'aria-live': 'off' });
+    const chooser = h('div', { class: 'actions kind-chooser', role: 'group', 'aria-label': t('measurements.kinds_label') });
+    const panel = h('section', { class: 'kind-panel' });
     const drawChooser = () => {
       clear(chooser);
       for (const k of kinds) {
@@ -107,12 +107,13 @@ export default {
         value: localInputValue(new Date()),
       });
       const submit = h('button', { type: 'submit', class: 'button primary' }, t('measurements.add'));
-      const form = h('form', { class: 'measure-form', novalidate: true, 'data-kind': kind.kind },
+      const form = h('form', { class: 'form measure-form', novalidate: true, 'data-kind': kind.kind },
         Object.values(fields).map((f) => f.el), submit, area.el);
 
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         area.clear();
+        status.clear();
         for (const f of Object.values(fields)) f.setError(null);
         const body = { kind: kind.kind, unit: fields.unit.input.value };
         let firstBad = null;
@@ -241,7 +242,7 @@ export default {
       const submit = h('button', { type: 'submit', class: 'button primary' }, t('measurements.import.submit'));
       sampleUrl = URL.createObjectURL(new Blob([sampleCsv(kinds)], { type: 'text/csv' }));
       const kindsList = kinds.map((k) => k.kind).join(', ');
-      const form = h('form', { class: 'import-form', novalidate: true }, file.el, submit);
+      const form = h('form', { class: 'form import-form', novalidate: true }, file.el, submit);
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         clear(area);
@@ -278,10 +279,10 @@ export default {
       return h('section', { class: 'import', 'aria-labelledby': 'import-title' },
         h('h2', { id: 'import-title' }, t('measurements.import.title')),
         h('p', {}, t('measurements.import.intro')),
-        h('table', { class: 'csv-columns' },
+        h('div', { class: 'table-wrap' }, h('table', { class: 'csv-columns' },
           h('caption', { class: 'visually-hidden' }, t('measurements.import.columns_caption')),
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('measurements.import.col_name')), h('th', { scope: 'col' }, t('measurements.import.col_what')))),
-          h('tbody', {}, CSV_COLUMNS.map((c) => h('tr', {}, h('th', { scope: 'row' }, h('code', {}, c)), h('td', {}, t(`measurements.import.col.${c}`, { kinds: kindsList })))))),
+          h('tbody', {}, CSV_COLUMNS.map((c) => h('tr', {}, h('th', { scope: 'row' }, h('code', {}, c)), h('td', {}, t(`measurements.import.col.${c}`, { kinds: kindsList }))))))),
         h('p', {}, h('a', { href: sampleUrl, download: 'regie-measurements-sample.csv', class: 'sample-csv' }, t('measurements.import.sample'))),
         form, area);
     }

@@ -126,7 +126,7 @@ export default {
       modePeriod.addEventListener('change', syncMode);
 
       const review = h('button', { type: 'submit', class: 'button primary' }, t('share.review'));
-      const form = h('form', { class: 'share-form', novalidate: true },
+      const form = h('form', { class: 'form share-form', novalidate: true },
         connFieldset,
         h('fieldset', { class: 'choice' }, h('legend', {}, t('share.step_what')),
           h('div', { class: 'radio' }, modePick, h('label', { for: modePick.id }, t('share.mode_pick'))),
@@ -212,11 +212,11 @@ export default {
           const resultHeading = h('h2', { tabindex: '-1' }, t('share.result_title'));
           result.append(resultHeading,
             h('p', { role: 'status', class: r.refused ? 'msg msg-warning' : 'msg msg-success' }, t('share.result_summary', { stored: r.stored ?? 0, refused: r.refused ?? 0, provider: who.provider })),
-            h('table', { class: 'share-entries' },
+            h('div', { class: 'table-wrap' }, h('table', { class: 'share-entries' },
               h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('share.col_measurement')), h('th', { scope: 'col' }, t('share.col_status')))),
               h('tbody', {}, (r.entries || []).map((e) => h('tr', { dataset: { status: String(e.status) } },
                 h('th', { scope: 'row' }, names.get(e.observation) || e.observation),
-                h('td', {}, e.status >= 200 && e.status < 300 ? t('share.stored') : t('share.refused', { error: e.error || e.status })))))),
+                h('td', {}, e.status >= 200 && e.status < 300 ? t('share.stored') : t('share.refused', { error: e.error || e.status }))))))),
             h('p', {}, h('button', { type: 'button', class: 'button secondary', onclick: () => ctx.navigate('share') }, t('share.again'))));
           resultHeading.focus();
           await drawHistory();
@@ -260,7 +260,7 @@ export default {
         const n = what && Array.isArray(what.observations) ? what.observations.length : s.count ?? 0;
         return t('share.what_count', { count: n });
       };
-      historyBox.append(h('table', { class: 'share-history-table' },
+      historyBox.append(h('div', { class: 'table-wrap' }, h('table', { class: 'share-history-table' },
         h('thead', {}, h('tr', {},
           h('th', { scope: 'col' }, t('share.col_when')), h('th', { scope: 'col' }, t('share.col_with')),
           h('th', { scope: 'col' }, t('share.col_what')), h('th', { scope: 'col' }, t('share.col_result')))),
@@ -268,7 +268,7 @@ export default {
           h('th', { scope: 'row' }, h('time', { datetime: s.shared_at }, formatDateTime(s.shared_at))),
           h('td', {}, `${providerDisplay.get(s.provider) || s.provider} — ${serviceName.get(`${s.provider} ${s.service}`) || s.service}`),
           h('td', {}, whatText(s)),
-          h('td', {}, s.result || ''))))));
+          h('td', {}, s.result || '')))))));
     }
   },
 };
