@@ -137,6 +137,7 @@ int node_pgo_setup(struct node *n, char *err, size_t err_len)
         return -1;
     }
     if (open_api(n, r, err, err_len) != 0) return -1;
+    accounts_signup_sweep(n->accounts, NULL); /* sign-ups that expired while the node was down */
     struct http_route routes[PGO_API_ROUTES];
     size_t count = pgo_api_routes(r->api, routes, PGO_API_ROUTES);
     for (size_t i = 0; i < count; i++)

@@ -93,6 +93,8 @@ void pgo_api_login(struct http_request *req, struct http_reply *rep)
         pgo_api_error(rep, 500, "internal", "no login provider for forms");
         return;
     }
+    /* Sign-ups not confirmed in time go now, not only at the next sign-up (one indexed DELETE). */
+    accounts_signup_sweep(api->cfg.accounts, NULL);
     struct idp_identity who;
     int64_t retry = 0;
     enum idp_rc rc = api->cfg.idp->authenticate(api->cfg.idp->ctx, user, password, totp,

@@ -208,6 +208,13 @@ static void pending_expires_after_an_hour(void **state)
     assert_int_equal(removed, 1);
     assert_int_equal(accounts_get(f->accounts, "erin", &acct), ACCOUNTS_NOT_FOUND);
     assert_int_equal(accounts_get(f->accounts, "dave", &acct), ACCOUNTS_OK);
+
+    /* Any login sweeps too, so an abandoned sign-up does not wait for the next one. */
+    struct fx_user lena;
+    assert_int_equal(do_register(f, "lena", FX_PASSWORD, &lena, NULL), 201);
+    f->now += ACCOUNTS_PENDING_SECONDS;
+    assert_int_equal(fx_login(f, &f->alice), 200);
+    assert_int_equal(accounts_get(f->accounts, "lena", &acct), ACCOUNTS_NOT_FOUND);
 }
 
 static void second_register_replaces_the_secret(void **state)
