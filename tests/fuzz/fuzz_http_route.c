@@ -1,6 +1,7 @@
 /* Fuzzes the path splitter and route matcher: any bytes as a request path give a match, no match,
  * 405 with an Allow list, or a typed error; never a crash. A match's arguments are non-empty
- * decoded segments of the path. */
+ * decoded segments of the path, or for a rest segment ({name*}) the decoded rest of the path. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static const struct http_route routes[] = {
     {.method = "GET", .pattern = "/fhir/{type}", .handler = h},
     {.method = "POST", .pattern = "/fhir", .handler = h},
     {.method = "GET", .pattern = "/", .handler = h},
+    {.method = "GET", .pattern = "/app/{path*}", .handler = h, .name = "rest"},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,7 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         enum http_match_rc mr = http_router_match(router, method, &p, &m);
         if (mr == HTTP_MATCH_OK) {
             if (!m.route || m.nargs > HTTP_MAX_ARGS) abort();
-            for (size_t i = 0; i < m.nargs; i++)
+            bool rest = m.route->name && !strcmp(m.route->name, "rest");
+            /* A rest segment's argument is the decoded path after "/app/" (maybe empty: "//"). */
+            if (rest && (m.nargs != 1 || strcmp(m.args[0], p.path + 5) != 0)) abort();
+            for (size_t i = 0; !rest && i < m.nargs; i++)
                 if (!m.args[i] || !m.args[i][0]) abort();
         } else if (mr == HTTP_MATCH_METHOD) {
             if (m.route || !m.allow[0]) abort();
