@@ -2,12 +2,13 @@
  *
  * Order, so that a failure leaves an account that can try again rather than data without an
  * account: the password and code are checked again (a session alone is not enough to delete);
- * every connection's tokens are revoked at its provider (best effort: a DVA that does not answer
- * does not keep the patient's data here; each outcome is logged and audited) and deleted; every
- * vault resource that ever carried the account's owner tag is purged with all its versions in
- * one write; then the connections, pending authorizations and share records go from pgo.db, and
- * last the account itself (its sessions with it). The audit log keeps its entries: it is
- * append-only and hash-chained (docs/audit.md). */
+ * the account is disabled (its sessions end, so nothing adds data meanwhile; enabled again if
+ * the vault cannot be purged); every connection's tokens are revoked at its provider (best effort:
+ * a DVA that does not answer does not keep the patient's data here; each outcome is logged and
+ * audited) and deleted; every vault resource that ever carried the account's owner tag is purged
+ * with all its versions in one write; then the connections, pending authorizations and share
+ * records go from pgo.db, and last the account itself (its sessions with it). The audit log keeps
+ * its entries: it is append-only and hash-chained (docs/audit.md). */
 #include <inttypes.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -250,11 +251,19 @@ void pgo_api_account_delete(struct http_request *req, struct http_reply *rep)
         pgo_api_error(rep, 403, "login_failed", "the password or code is not right");
         return;
     }
+    /* Disabled first: its sessions end and no login or request can add data while it goes. */
+    if (accounts_set_disabled(api->cfg.accounts, who.account.username, true) != ACCOUNTS_OK) {
+        pgo_api_error(rep, 500, "internal",
+                      "your account could not be closed; nothing was deleted");
+        return;
+    }
     size_t revoke_failed = 0, resources = 0, versions = 0;
     size_t revoked = revoke_all(api, subject, &revoke_failed);
     if (purge_vault(api, subject, &resources, &versions) != 0) {
+        accounts_set_disabled(api->cfg.accounts, who.account.username, false);
         pgo_api_audit(api, subject, "delete", "Account", 500, "patient-access", NULL, NULL);
-        pgo_api_error(rep, 500, "internal", "your data could not be deleted; your account stays");
+        pgo_api_error(rep, 500, "internal",
+                      "your data could not be deleted; your account stays (log in again)");
         return;
     }
     if (pgo_conn_delete_account(api->cfg.conns, subject) != PGO_CONN_OK ||
