@@ -301,13 +301,13 @@ function loginHelp(info) {
   return `
 The MedMij demo network runs (details and every credential: ${path.relative(process.cwd(), path.join(path.dirname(info.ca), '..', 'network.json'))}).
 
-Log in as a patient (the PGO's web app is still to come; its JSON API and the DVA's pages are here):
-  PGO        ${pgo.url}/api/login  as ${a.username} / ${a.password}
+Log in as a patient in the app (trust ${info.ca} in the browser, or accept the warnings):
+  PGO app    ${pgo.url}/app/  as ${a.username} / ${a.password}
              TOTP code: node scripts/demo-network-totp.mjs ${a.totp_secret}
   GP login   (stand-in for DigiD, reached through the PGO's connect) ${d.username} / ${d.password}
              TOTP code: node scripts/demo-network-totp.mjs ${d.totp_secret}
   A code works once: a second login within 30 s needs the next one.
-  The whole collect flow as the web app will run it (login, connect, consent, collect):
+  The whole collect flow without a browser (login, connect, consent, collect):
              node scripts/demo-network-walk.mjs jan gp
 
 Or with curl (the DVA's FHIR endpoint needs a client certificate, and a token for resources):

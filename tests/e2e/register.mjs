@@ -32,6 +32,7 @@ await withApp('register', {}, async (app) => {
   await page.getByRole('button', { name: 'Account maken' }).click();
   await page.getByText('Deze gebruikersnaam is al in gebruik.').waitFor();
   check(true, 'the PGO\'s 409 exists is shown in words');
+  await sleep(2500); // a refused sign-up counts for the address's backoff (1 s, then 2 s)
 
   step('a new username gets a QR code and the secret to type');
   await page.getByLabel('Gebruikersnaam').fill(USERNAME);

@@ -227,37 +227,37 @@ function renderDetail(root, ctx, type, id) {
     const source = sourceOf(r, sources, t);
     const date = dateOf(r);
     const rows = [];
-    const add = (key, value) => {
+    const addRow = (key, value) => {
       if (value !== undefined && value !== null && value !== '') rows.push(h('dt', {}, t(`records.field.${key}`)), h('dd', {}, value));
     };
     if (section) rows.push(h('dt', {}, t('records.section')), h('dd', {}, t(`records.section.${section}`)));
     rows.push(h('dt', {}, t('records.date')), h('dd', {}, date ? h('time', { datetime: date }, formatDate(date)) : t('records.noDate')));
     rows.push(h('dt', {}, t('records.source')), h('dd', { class: 'record-source' }, source.label));
-    add('code', conceptText(r.code) || conceptText(r.vaccineCode) || conceptText(r.medicationCodeableConcept) || refText(r.medicationReference, byRef));
-    if (r.resourceType === 'Observation') add('value', valueText(r));
-    add('clinicalStatus', conceptText(r.clinicalStatus));
-    add('verificationStatus', conceptText(r.verificationStatus));
-    add('status', r.status);
-    add('category', Array.isArray(r.category) ? conceptText(r.category) : r.category);
-    add('severity', conceptText(r.severity));
-    add('criticality', r.criticality);
-    add('reaction', (r.reaction || []).map((x) => conceptText(x.manifestation)).filter(Boolean).join('; '));
-    add('dosage', (r.dosage || r.dosageInstruction || []).map((d) => d.text).filter(Boolean).join('; '));
-    add('bodySite', conceptText(r.bodySite));
-    add('interpretation', conceptText(r.interpretation));
-    add('referenceRange', (r.referenceRange || []).map((x) => x.text || [quantityText(x.low), quantityText(x.high)].filter(Boolean).join(' – ')).join('; '));
-    add('reason', conceptText(r.reasonCode));
-    add('performer', (r.performer || []).map((p) => refText(p.actor || p, byRef)).filter(Boolean).join(', '));
-    add('location', r.location && !Array.isArray(r.location) ? refText(r.location, byRef) : (r.location || []).map((l) => refText(l.location, byRef)).filter(Boolean).join(', '));
-    add('relationship', conceptText(r.relationship));
-    add('telecom', (r.telecom || []).map((x) => x.value).filter(Boolean).join(', '));
+    addRow('code', conceptText(r.code) || conceptText(r.vaccineCode) || conceptText(r.medicationCodeableConcept) || refText(r.medicationReference, byRef));
+    if (r.resourceType === 'Observation') addRow('value', valueText(r));
+    addRow('clinicalStatus', conceptText(r.clinicalStatus));
+    addRow('verificationStatus', conceptText(r.verificationStatus));
+    addRow('status', r.status);
+    addRow('category', Array.isArray(r.category) ? conceptText(r.category) : r.category);
+    addRow('severity', conceptText(r.severity));
+    addRow('criticality', r.criticality);
+    addRow('reaction', (r.reaction || []).map((x) => conceptText(x.manifestation)).filter(Boolean).join('; '));
+    addRow('dosage', (r.dosage || r.dosageInstruction || []).map((d) => d.text).filter(Boolean).join('; '));
+    addRow('bodySite', conceptText(r.bodySite));
+    addRow('interpretation', conceptText(r.interpretation));
+    addRow('referenceRange', (r.referenceRange || []).map((x) => x.text || [quantityText(x.low), quantityText(x.high)].filter(Boolean).join(' – ')).join('; '));
+    addRow('reason', conceptText(r.reasonCode));
+    addRow('performer', (r.performer || []).map((p) => refText(p.actor || p, byRef)).filter(Boolean).join(', '));
+    addRow('location', r.location && !Array.isArray(r.location) ? refText(r.location, byRef) : (r.location || []).map((l) => refText(l.location, byRef)).filter(Boolean).join(', '));
+    addRow('relationship', conceptText(r.relationship));
+    addRow('telecom', (r.telecom || []).map((x) => x.value).filter(Boolean).join(', '));
     if (r.resourceType === 'Patient') {
-      add('birthDate', r.birthDate ? formatDate(r.birthDate) : '');
-      add('gender', r.gender);
-      add('address', (r.address || []).map((a) => a.text || [...(a.line || []), a.postalCode, a.city].filter(Boolean).join(', ')).join('; '));
+      addRow('birthDate', r.birthDate ? formatDate(r.birthDate) : '');
+      addRow('gender', r.gender);
+      addRow('address', (r.address || []).map((a) => a.text || [...(a.line || []), a.postalCode, a.city].filter(Boolean).join(', ')).join('; '));
       if (!title) heading.textContent = humanName(r.name);
     }
-    add('note', (r.note || []).map((n) => n.text).filter(Boolean).join('\n'));
+    addRow('note', (r.note || []).map((n) => n.text).filter(Boolean).join('\n'));
     clear(body);
     add(body,
       h('dl', { class: 'facts detail' }, rows),
