@@ -5,6 +5,7 @@
 // username typed -> DELETE /api/account -> the login page with a message).
 import { h, clear, field, messageArea, setBusy, errorText, formatNumber, pageHeading, message } from '../ui.js';
 import { deleteAccount, reportProviders, sizeText } from './data-util.js';
+import './choices.css';
 
 const PAGE = 'data';
 

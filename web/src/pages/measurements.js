@@ -4,6 +4,7 @@
 // every point (the accessible alternative to the chart) with delete for entries of one's own, and
 // a CSV import with its columns explained and a sample file made here.
 import { drawChart } from '../chart.js';
+import './choices.css';
 import { h, clear, field, messageArea, setBusy, errorText, formatNumber, formatDateTime, pageHeading } from '../ui.js';
 import { CSV_COLUMNS, sampleCsv, kindLabel, localInputValue, toInstant, checkValue, rangeOf, bandOf } from './measurements-util.js';
 

@@ -5,6 +5,7 @@
 // explains and links to #/providers.
 import { h, clear, field, messageArea, setBusy, errorText, formatNumber, formatDateTime, formatDate, pageHeading, newId } from '../ui.js';
 import { kindLabel } from './measurements-util.js';
+import './choices.css';
 
 const PAGE = 'share';
 
