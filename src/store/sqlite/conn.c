@@ -104,6 +104,7 @@ void store_sq_conn_close(struct store_sq_conn *c)
 {
     if (!c) return;
     store_sq_cache_clear(c);
+    store_sq_ix_params_free(c);
     for (int i = 0; i < SQ_STMT_COUNT; i++) sqlite3_finalize(c->stmts[i]);
     if (sqlite3_close(c->db) != SQLITE_OK) log_bug("store: close: %s", sqlite3_errmsg(c->db));
     free(c);

@@ -40,6 +40,8 @@ enum store_sq_stmt {
     SQ_HAS_TOKEN_ANYCODE,
     SQ_REFS_FROM,
     SQ_REFS_TO,
+    SQ_IX_PARAM_ALL,
+    SQ_IX_PARAM_ADD,
     SQ_BEGIN_READ,
     SQ_END_READ,
     SQ_BEGIN_WRITE,
@@ -62,6 +64,8 @@ struct store_sq_cached {
 struct store_sq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[SQ_STMT_COUNT];
+    /* ix_param.c: the writer's (type, code) -> pid map, made on first use */
+    struct store_sq_ix_params *ix_params;
     struct store_sq_cached cache[SQ_CACHE_MAX];
     uint64_t cache_clock;
     struct store_sq_conn *next; /* in the reader pool */
@@ -159,6 +163,17 @@ int store_sq_ix_delete(struct store_sq_conn *c, int64_t seq);
 int store_sq_ix_insert(struct store_sq_conn *c, const struct store_put *p, int64_t seq);
 /* The table of a row kind ("ix_token" ...). */
 const char *store_sq_ix_table(enum store_ix_kind kind);
+
+/* ---- ix_param.c ---- */
+/* The pid of (type, code) in ix_param (schema 0004) into *pid: 0 when unknown and add is false;
+ * with add, a new pair is inserted in the open transaction. A SQLite result code. */
+int store_sq_ix_pid(struct store_sq_conn *c, const char *type, const char *code, bool add,
+                    int64_t *pid);
+/* The writer tells the map when its transaction committed or a rollback (full or to a savepoint)
+ * happened, so pairs added in undone work are forgotten. */
+void store_sq_ix_params_committed(struct store_sq_conn *c);
+void store_sq_ix_params_rolled_back(struct store_sq_conn *c);
+void store_sq_ix_params_free(struct store_sq_conn *c);
 
 /* ---- migrate.c ---- */
 int store_sq_migrate(sqlite3 *db, char *err, size_t err_len);

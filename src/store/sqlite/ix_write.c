@@ -1,8 +1,9 @@
-/* Writing a version's search index rows (schema 0002): one insert statement per kind's table and
- * one delete per table, all prepared once on the writer connection. Absent texts of key columns
+/* Writing a version's search index rows (schemas 0002, 0004): one insert statement per kind's table
+ * and one delete per table, all prepared once on the writer connection. Absent texts of key columns
  * are written as '' (a WITHOUT ROWID key cannot hold NULL; '' is also how "no system" is
  * searched). INSERT OR IGNORE: a duplicate row of one version adds nothing to search, and a NaN
- * number (which SQLite stores as NULL) is dropped rather than failing the put. */
+ * number (which SQLite stores as NULL) is dropped rather than failing the put. A row names its
+ * (type, param) by the pid of ix_param (ix_param.c). */
 #include <string.h>
 
 #include "store/sqlite/internal.h"
@@ -15,27 +16,22 @@ static const char *const tables[STORE_IX_KINDS] = {
     [STORE_IX_URI] = "ix_uri",       [STORE_IX_COMPOSITE] = "ix_composite",
 };
 
-/* ?1 type, ?2 param, ?3 seq, ?4 compartment, then the kind's value columns from ?5. */
+/* ?1 seq, ?2 pid, then the kind's value columns from ?3. */
 static const char *const sql_insert[STORE_IX_KINDS] = {
-    [STORE_IX_STRING] = "INSERT OR IGNORE INTO ix_string (type, param, seq, compartment, text,"
-                        " exact) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [STORE_IX_TOKEN] = "INSERT OR IGNORE INTO ix_token (type, param, seq, compartment, system,"
-                       " code) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [STORE_IX_REF] = "INSERT OR IGNORE INTO ix_ref (type, param, seq, compartment, ref_type,"
-                     " ref_id, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    [STORE_IX_DATE] = "INSERT OR IGNORE INTO ix_date (type, param, seq, compartment, lo, hi)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [STORE_IX_NUMBER] = "INSERT OR IGNORE INTO ix_number (type, param, seq, compartment, num)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [STORE_IX_QUANTITY] = "INSERT OR IGNORE INTO ix_quantity (type, param, seq, compartment, num,"
-                          " system, code, canon, canon_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-                          " ?8, ?9)",
-    [STORE_IX_URI] = "INSERT OR IGNORE INTO ix_uri (type, param, seq, compartment, text)"
+    [STORE_IX_STRING] = "INSERT OR IGNORE INTO ix_string (seq, pid, text, exact)"
+                        " VALUES (?1, ?2, ?3, ?4)",
+    [STORE_IX_TOKEN] = "INSERT OR IGNORE INTO ix_token (seq, pid, system, code)"
+                       " VALUES (?1, ?2, ?3, ?4)",
+    [STORE_IX_REF] = "INSERT OR IGNORE INTO ix_ref (seq, pid, ref_type, ref_id, text)"
                      " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [STORE_IX_COMPOSITE] = "INSERT INTO ix_composite (type, param, seq, compartment, system, code,"
-                           " v_kind, v_system, v_code, v_text, v_num, v_canon, v_canon_code,"
-                           " v_lo, v_hi) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                           " ?12, ?13, ?14, ?15)",
+    [STORE_IX_DATE] = "INSERT OR IGNORE INTO ix_date (seq, pid, lo, hi) VALUES (?1, ?2, ?3, ?4)",
+    [STORE_IX_NUMBER] = "INSERT OR IGNORE INTO ix_number (seq, pid, num) VALUES (?1, ?2, ?3)",
+    [STORE_IX_QUANTITY] = "INSERT OR IGNORE INTO ix_quantity (seq, pid, num, system, code, canon,"
+                          " canon_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [STORE_IX_URI] = "INSERT OR IGNORE INTO ix_uri (seq, pid, text) VALUES (?1, ?2, ?3)",
+    [STORE_IX_COMPOSITE] = "INSERT INTO ix_composite (seq, pid, system, code, v_kind, v_system,"
+                           " v_code, v_text, v_num, v_canon, v_canon_code, v_lo, v_hi)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 };
 
 static const char *const sql_delete[STORE_IX_KINDS] = {
@@ -78,53 +74,53 @@ static void bind_value(sqlite3_stmt *st, const struct store_ix *x)
 {
     switch (x->kind) {
     case STORE_IX_STRING:
-        bind_key(st, 5, x->text);
-        bind_key(st, 6, x->exact);
+        bind_key(st, 3, x->text);
+        bind_key(st, 4, x->exact);
         break;
     case STORE_IX_TOKEN:
-        bind_key(st, 5, x->system);
-        bind_key(st, 6, x->code);
+        bind_key(st, 3, x->system);
+        bind_key(st, 4, x->code);
         break;
     case STORE_IX_REF:
-        bind_key(st, 5, x->ref_id ? x->ref_type : NULL);
-        bind_key(st, 6, x->ref_id);
-        bind_key(st, 7, x->ref_id ? NULL : x->text);
+        bind_key(st, 3, x->ref_id ? x->ref_type : NULL);
+        bind_key(st, 4, x->ref_id);
+        bind_key(st, 5, x->ref_id ? NULL : x->text);
         break;
     case STORE_IX_DATE:
-        sqlite3_bind_int64(st, 5, x->lo);
-        sqlite3_bind_int64(st, 6, x->hi);
+        sqlite3_bind_int64(st, 3, x->lo);
+        sqlite3_bind_int64(st, 4, x->hi);
         break;
     case STORE_IX_NUMBER:
-        sqlite3_bind_double(st, 5, x->num);
+        sqlite3_bind_double(st, 3, x->num);
         break;
     case STORE_IX_QUANTITY:
-        sqlite3_bind_double(st, 5, x->num);
-        bind_key(st, 6, x->system);
-        bind_key(st, 7, x->code);
+        sqlite3_bind_double(st, 3, x->num);
+        bind_key(st, 4, x->system);
+        bind_key(st, 5, x->code);
         if (x->canon_code && *x->canon_code)
-            sqlite3_bind_double(st, 8, x->canon);
+            sqlite3_bind_double(st, 6, x->canon);
         else
-            sqlite3_bind_null(st, 8);
-        bind_key(st, 9, x->canon_code);
+            sqlite3_bind_null(st, 6);
+        bind_key(st, 7, x->canon_code);
         break;
     case STORE_IX_URI:
-        bind_key(st, 5, x->text);
+        bind_key(st, 3, x->text);
         break;
     case STORE_IX_COMPOSITE:
-        bind_key(st, 5, x->system);
-        bind_key(st, 6, x->code);
-        sqlite3_bind_int(st, 7, (int)x->v_kind);
-        bind_key(st, 8, x->v_system);
-        bind_key(st, 9, x->v_code);
-        store_sq_bind_text(st, 10, x->v_text);
-        sqlite3_bind_double(st, 11, x->v_num);
+        bind_key(st, 3, x->system);
+        bind_key(st, 4, x->code);
+        sqlite3_bind_int(st, 5, (int)x->v_kind);
+        bind_key(st, 6, x->v_system);
+        bind_key(st, 7, x->v_code);
+        store_sq_bind_text(st, 8, x->v_text);
+        sqlite3_bind_double(st, 9, x->v_num);
         if (x->v_canon_code && *x->v_canon_code)
-            sqlite3_bind_double(st, 12, x->v_canon);
+            sqlite3_bind_double(st, 10, x->v_canon);
         else
-            sqlite3_bind_null(st, 12);
-        bind_key(st, 13, x->v_canon_code);
-        sqlite3_bind_int64(st, 14, x->v_lo);
-        sqlite3_bind_int64(st, 15, x->v_hi);
+            sqlite3_bind_null(st, 10);
+        bind_key(st, 11, x->v_canon_code);
+        sqlite3_bind_int64(st, 12, x->v_lo);
+        sqlite3_bind_int64(st, 13, x->v_hi);
         break;
     }
 }
@@ -154,10 +150,11 @@ static int insert_one(struct store_sq_conn *c, const struct store_put *p, int64_
     sqlite3_stmt *st =
         store_sq_stmt(c, (enum store_sq_stmt)(SQ_IX_INSERT + x->kind), sql_insert[x->kind]);
     if (!st) return SQLITE_ERROR;
-    store_sq_bind_text(st, 1, p->type);
-    store_sq_bind_text(st, 2, x->param);
-    sqlite3_bind_int64(st, 3, seq);
-    store_sq_bind_text(st, 4, p->compartment);
+    int64_t pid;
+    int rc = store_sq_ix_pid(c, p->type, x->param, true, &pid);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_bind_int64(st, 1, seq);
+    sqlite3_bind_int64(st, 2, pid);
     bind_value(st, x);
     return step_reset(st);
 }

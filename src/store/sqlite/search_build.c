@@ -165,6 +165,19 @@ void sq_alias(struct sq_build *b, char letter, char out[16])
     snprintf(out, 16, "%c%d", letter, b->alias++);
 }
 
+void sq_pid(struct sq_build *b, const char *x, const char *type, const char *param)
+{
+    if (type) {
+        sq_emitf(b, "%s.pid = (SELECT pid FROM ix_param WHERE type = ", x);
+        sq_text(b, type);
+        sq_emit(b, " AND code = ");
+    } else {
+        sq_emitf(b, "%s.pid IN (SELECT pid FROM ix_param WHERE code = ", x);
+    }
+    sq_text(b, param);
+    sq_emit(b, ")");
+}
+
 int sq_bind_all(const struct sq_build *b, sqlite3_stmt *st)
 {
     int n = sqlite3_bind_parameter_count(st);

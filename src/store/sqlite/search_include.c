@@ -18,15 +18,18 @@ static const char sql_from[] =
     COLS " FROM resource_version v WHERE v.seq IN (SELECT c.seq FROM json_each(?1) j"
          " CROSS JOIN ix_ref r ON r.seq = j.value"
          " CROSS JOIN resource_current c ON c.type = r.ref_type AND c.id = r.ref_id"
-         " WHERE (?2 IS NULL OR r.param = ?2) AND (?3 IS NULL OR r.ref_type = ?3)"
+         " WHERE (?2 IS NULL OR r.pid IN (SELECT pid FROM ix_param WHERE code = ?2))"
+         " AND (?3 IS NULL OR r.ref_type = ?3)"
          " AND r.ref_id <> '' AND c.deleted = 0) ORDER BY v.seq";
 
-/* ?1 JSON array of [type, id], ?2 source type, ?3 param or NULL, ?4 most rows. */
+/* ?1 JSON array of [type, id], ?2 source type, ?3 param or NULL, ?4 most rows. The source's
+ * params (one, or every one of the type) are pids under the target in ix_ref_target. */
 static const char sql_to[] =
     COLS " FROM resource_version v WHERE v.seq IN (SELECT r.seq FROM json_each(?1) j"
-         " CROSS JOIN ix_ref r ON r.type = ?2 AND r.ref_id = json_extract(j.value, '$[1]')"
+         " CROSS JOIN ix_ref r ON r.ref_id = json_extract(j.value, '$[1]')"
          " AND r.ref_type = json_extract(j.value, '$[0]')"
-         " WHERE ?3 IS NULL OR r.param = ?3) ORDER BY v.seq LIMIT ?4";
+         " AND r.pid IN (SELECT pid FROM ix_param WHERE type = ?2 AND (?3 IS NULL OR code = ?3)))"
+         " ORDER BY v.seq LIMIT ?4";
 
 /* A JSON string: ids and types are plain ASCII, but quote what JSON needs anyway. */
 static void json_str(struct buf *b, const char *s)

@@ -3,7 +3,7 @@
  *
  * The WHERE, each sort key and each number are emitted once into the builder and then copied into
  * the page and count statements; the parameters are numbered, so the copies share one binding
- * list. Sort keys are correlated MIN/MAX subqueries over the (seq, param, value) key of the
+ * list. Sort keys are correlated MIN/MAX subqueries over the (seq, pid, value) key of the
  * parameter's table (one short index range per candidate), NULLS LAST, then seq. */
 #include <string.h>
 
@@ -15,7 +15,8 @@ struct span {
     size_t from, to;
 };
 
-static void sort_key(struct sq_build *b, const struct store_sort *k, const char *seq)
+static void sort_key(struct sq_build *b, const char *type, const struct store_sort *k,
+                     const char *seq)
 {
     if (!k->param) {
         b->failed = true;
@@ -53,10 +54,9 @@ static void sort_key(struct sq_build *b, const struct store_sort *k, const char 
     default:
         break;
     }
-    sq_emitf(b,
-             "(SELECT %s(%s%s) FROM %s s WHERE s.seq = %s AND s.param = ", k->desc ? "max" : "min",
+    sq_emitf(b, "(SELECT %s(%s%s) FROM %s s WHERE s.seq = %s AND ", k->desc ? "max" : "min",
              strchr(col, '.') || strchr(col, ' ') ? "" : "s.", col, table, seq);
-    sq_text(b, k->param);
+    sq_pid(b, "s", type, k->param);
     sq_emit(b, ")");
 }
 
@@ -130,19 +130,20 @@ void sq_query(struct sq_build *b, const struct store_search_q *q, struct buf *pa
     where.to = b->sql.len;
     for (size_t i = 0; i < q->nsort; i++) {
         keys[i].from = b->sql.len;
-        sort_key(b, &q->sort[i], order_seq);
+        sort_key(b, q->type, &q->sort[i], order_seq);
         keys[i].to = b->sql.len;
     }
     if (q->per_param) {
         /* one partition per patient and code: the resource's compartment and its smallest
-         * system|code of the parameter ($lastn's groups are per patient and code) */
+         * system|code of the parameter ($lastn's groups are per patient and code); NULL (one
+         * group) when it has no code */
         part.from = b->sql.len;
         sq_emitf(b,
-                 "(SELECT min(ifnull(t.compartment, '') || ' ' || t.system || '|' || t.code)"
-                 " FROM ix_token t WHERE t.seq = %s AND t.param = ",
+                 "(ifnull(m.compartment, '') || ' ' || (SELECT min(t.system || '|' || t.code)"
+                 " FROM ix_token t WHERE t.seq = %s AND ",
                  order_seq);
-        sq_text(b, q->per_param);
-        sq_emit(b, ")");
+        sq_pid(b, "t", q->type, q->per_param);
+        sq_emit(b, "))");
         part.to = b->sql.len;
         per_max.from = b->sql.len;
         sq_int(b, q->per_max > (size_t)INT64_MAX ? INT64_MAX : (int64_t)q->per_max);

@@ -3,10 +3,10 @@
  * A query's candidates come from one driving clause: the most selective one by kind (_id, a
  * reference to one resource, the Patient compartment, a token with a code, a string prefix, a
  * URI; then chains and _has whose own clauses can drive; then date and number ranges), read from
- * that kind's (type, param, value) index as a set of seqs, each of which is one rowid lookup in
+ * that kind's (pid, value) index as a set of seqs, each of which is one rowid lookup in
  * resource_version (or, for an equality lookup with one row per resource, streamed from the index
  * in seq order, so a page stops early: streams()). Every other clause is checked per candidate with
- * EXISTS over the table's (seq, param, ...) key, so the work follows the driving set, not the
+ * EXISTS over the table's (seq, pid, ...) key, so the work follows the driving set, not the
  * database. With nothing to drive, the type's versions are walked in seq order (the (type, seq)
  * index), keeping the current ones: the default order needs no sort and a page stops early.
  * docs/store.md has the plans. */
@@ -75,9 +75,9 @@ static void chain_check(struct sq_build *b, const struct store_clause *c,
     sq_alias(b, 't', t);
     sq_emitf(b,
              "EXISTS (SELECT 1 FROM ix_ref %s CROSS JOIN resource_current %s ON %s.type = "
-             "%s.ref_type AND %s.id = %s.ref_id WHERE %s.seq = %s AND %s.param = ",
-             r, t, t, r, t, r, r, cand->seq, r);
-    sq_text(b, c->param);
+             "%s.ref_type AND %s.id = %s.ref_id WHERE %s.seq = %s AND ",
+             r, t, t, r, t, r, r, cand->seq);
+    sq_pid(b, r, cand->type_name, c->param);
     if (v->ref_type) {
         sq_emitf(b, " AND %s.ref_type = ", r);
         sq_text(b, v->ref_type);
@@ -93,7 +93,7 @@ static void chain_check(struct sq_build *b, const struct store_clause *c,
     snprintf(seq, sizeof seq, "%s.seq", t);
     snprintf(id, sizeof id, "%s.id", t);
     snprintf(type, sizeof type, "%s.type", t);
-    struct sq_cand target = {.seq = seq, .id = id, .type = type};
+    struct sq_cand target = {.seq = seq, .id = id, .type = type, .type_name = v->ref_type};
     for (size_t i = 0; i < v->nchain; i++) {
         sq_emit(b, " AND ");
         sq_clause_check(b, &v->chain[i], &target);
@@ -113,9 +113,9 @@ static void ix_check(struct sq_build *b, const struct store_clause *c, const str
     bool negate = missing ? c->missing : c->match == STORE_M_NOT;
     char x[16];
     sq_alias(b, 'x', x);
-    sq_emitf(b, "%sEXISTS (SELECT 1 FROM %s %s WHERE %s.seq = %s AND %s.param = ",
-             negate ? "NOT " : "", table, x, x, cand->seq, x);
-    sq_text(b, c->param);
+    sq_emitf(b, "%sEXISTS (SELECT 1 FROM %s %s WHERE %s.seq = %s AND ", negate ? "NOT " : "", table,
+             x, x, cand->seq);
+    sq_pid(b, x, cand->type_name, c->param);
     if (!missing) {
         sq_emit(b, " AND (");
         size_t plain = 0;
@@ -142,15 +142,13 @@ static void has_check(struct sq_build *b, const struct store_clause *c, const st
     char h[16], type[16];
     sq_alias(b, 'h', h);
     sq_param(b, c->has_type, type);
-    sq_emitf(b,
-             "EXISTS (SELECT 1 FROM ix_ref %s WHERE %s.type = %s AND %s.ref_id = %s AND "
-             "%s.ref_type = %s AND %s.param = ",
-             h, h, type, h, cand->id, h, cand->type, h);
-    sq_text(b, c->has_param);
+    sq_emitf(b, "EXISTS (SELECT 1 FROM ix_ref %s WHERE %s.ref_id = %s AND %s.ref_type = %s AND ", h,
+             h, cand->id, h, cand->type);
+    sq_pid(b, h, c->has_type, c->has_param);
     char seq[32], id[96];
     snprintf(seq, sizeof seq, "%s.seq", h);
     snprintf(id, sizeof id, "(SELECT id FROM resource_version WHERE seq = %s.seq)", h);
-    struct sq_cand src = {.seq = seq, .id = id, .type = type};
+    struct sq_cand src = {.seq = seq, .id = id, .type = type, .type_name = c->has_type};
     for (size_t i = 0; i < c->nhas; i++) {
         sq_emit(b, " AND ");
         sq_clause_check(b, &c->has[i], &src);
@@ -210,9 +208,7 @@ static void set_of_match(struct sq_build *b, const char *type, const struct stor
 static void ix_set(struct sq_build *b, const char *type, const struct store_clause *c)
 {
     const char *table = store_sq_ix_table(c->ix_kind);
-    char x[16], pt[16], pp[16];
-    sq_param(b, type, pt);
-    sq_param(b, c->param, pp);
+    char x[16];
     for (size_t i = 0; i < c->nvalues; i++) {
         const struct store_value *v = &c->values[i];
         if (i) sq_emit(b, " UNION ALL ");
@@ -221,10 +217,9 @@ static void ix_set(struct sq_build *b, const char *type, const struct store_clau
             /* references to the ids of the chain's matches */
             char tv[16];
             sq_alias(b, 'w', tv);
-            sq_emitf(b,
-                     "SELECT %s.seq FROM ix_ref %s WHERE %s.type = %s AND %s.param = %s AND "
-                     "%s.ref_type = ",
-                     x, x, x, pt, x, pp, x);
+            sq_emitf(b, "SELECT %s.seq FROM ix_ref %s WHERE ", x, x);
+            sq_pid(b, x, type, c->param);
+            sq_emitf(b, " AND %s.ref_type = ", x);
             sq_text(b, v->ref_type);
             sq_emitf(b,
                      " AND %s.ref_id IN (SELECT %s.id FROM resource_version %s WHERE %s.seq IN (",
@@ -233,8 +228,9 @@ static void ix_set(struct sq_build *b, const char *type, const struct store_clau
             sq_emit(b, "))");
             continue;
         }
-        sq_emitf(b, "SELECT %s.seq FROM %s %s WHERE %s.type = %s AND %s.param = %s AND (", x, table,
-                 x, x, pt, x, pp);
+        sq_emitf(b, "SELECT %s.seq FROM %s %s WHERE ", x, table, x);
+        sq_pid(b, x, type, c->param);
+        sq_emit(b, " AND (");
         sq_value_cond(b, c, c->ix_kind, v, x, false);
         sq_emit(b, ")");
     }
@@ -261,9 +257,9 @@ static void has_set(struct sq_build *b, const char *type, const struct store_cla
     sq_alias(b, 'h', h);
     sq_emitf(b,
              "SELECT seq FROM resource_current WHERE type = %s AND deleted = 0 AND id IN (SELECT "
-             "%s.ref_id FROM ix_ref %s WHERE %s.ref_type = %s AND %s.param = ",
-             pt, h, h, h, pt, h);
-    sq_text(b, c->has_param);
+             "%s.ref_id FROM ix_ref %s WHERE %s.ref_type = %s AND ",
+             pt, h, h, h, pt);
+    sq_pid(b, h, c->has_type, c->has_param);
     sq_emitf(b, " AND %s.seq IN (", h);
     set_of_match(b, c->has_type, c->has, c->nhas);
     sq_emit(b, "))");
@@ -345,14 +341,12 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
         }
     }
     if (streams(d)) {
-        char x[16], pt[16], pp[16];
+        char x[16];
         sq_alias(b, 'd', x);
-        sq_param(b, type, pt);
-        sq_param(b, d->param, pp);
-        sq_emitf(b,
-                 "FROM %s %s CROSS JOIN resource_version %s ON %s.seq = %s.seq WHERE %s.type = %s "
-                 "AND %s.param = %s AND (",
-                 store_sq_ix_table(d->ix_kind), x, a, a, x, x, pt, x, pp);
+        sq_emitf(b, "FROM %s %s CROSS JOIN resource_version %s ON %s.seq = %s.seq WHERE ",
+                 store_sq_ix_table(d->ix_kind), x, a, a, x);
+        sq_pid(b, x, type, d->param);
+        sq_emit(b, " AND (");
         sq_value_cond(b, d, d->ix_kind, &d->values[0], x, false);
         sq_emit(b, ")");
         if (compartment) compartment_check(b, type, compartment, a);
@@ -391,7 +385,7 @@ void sq_from_where(struct sq_build *b, const char *type, const char *compartment
     char id[32], typ[32];
     snprintf(id, sizeof id, "%s.id", a);
     snprintf(typ, sizeof typ, "%s.type", a);
-    struct sq_cand cand = {.seq = order_seq, .id = id, .type = typ};
+    struct sq_cand cand = {.seq = order_seq, .id = id, .type = typ, .type_name = type};
     for (size_t i = 0; i < n; i++) {
         if (&cl[i] == d) continue;
         sq_emit(b, " AND ");

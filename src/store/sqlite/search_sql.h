@@ -56,6 +56,7 @@ struct sq_cand {
     const char *seq;
     const char *id;
     const char *type;
+    const char *type_name; /* the candidates' type when the query knows it, else NULL */
 };
 
 /* ---- search_build.c: primitives ---- */
@@ -80,6 +81,12 @@ const char *sq_successor(struct sq_build *b, const char *prefix);
 const char *sq_like_contains(struct sq_build *b, const char *s);
 /* A fresh alias name "<letter><n>" in out (16 bytes). */
 void sq_alias(struct sq_build *b, char letter, char out[16]);
+/* Emits the condition that index row alias x belongs to search parameter param of type: "x.pid =
+ * (SELECT pid FROM ix_param WHERE type = ? AND code = ?)", a constant SQLite computes once per
+ * statement (NULL, so no row matches, for a pair the database does not know). With type NULL (the
+ * candidates' type varies; their seq names their type anyway) it is "x.pid IN (<every pid of
+ * param>)". */
+void sq_pid(struct sq_build *b, const char *x, const char *type, const char *param);
 /* Binds every parameter the statement has. A SQLite result code. */
 int sq_bind_all(const struct sq_build *b, sqlite3_stmt *st);
 

@@ -11,22 +11,23 @@
 #include "util/log.h"
 
 /* Every driver answers (id, seq); the probes check a candidate's rows by seq, the leading column
- * of ix_token's key. ?4 NULL = any system; '' = no system (stored as ''). */
+ * of ix_token's key. ?2 is the (type, param) pid from the writer's map (ix_param.c); ?4 NULL = any
+ * system; '' = no system (stored as ''). */
 static const char sql_by_id[] =
     "SELECT id, seq FROM resource_current WHERE type = ?1 AND id = ?3 AND deleted = 0";
 static const char sql_all[] =
     "SELECT id, seq FROM resource_current WHERE type = ?1 AND deleted = 0 ORDER BY id";
 static const char sql_token[] = "SELECT DISTINCT v.id, v.seq FROM ix_token t"
                                 " CROSS JOIN resource_version v ON v.seq = t.seq"
-                                " WHERE t.type = ?1 AND t.param = ?2 AND t.code = ?3"
+                                " WHERE t.pid = ?2 AND t.code = ?3"
                                 " AND (?4 IS NULL OR t.system = ?4) ORDER BY v.id";
 static const char sql_token_anycode[] = "SELECT DISTINCT v.id, v.seq FROM ix_token t"
                                         " CROSS JOIN resource_version v ON v.seq = t.seq"
-                                        " WHERE t.type = ?1 AND t.param = ?2"
+                                        " WHERE t.pid = ?2"
                                         " AND (?4 IS NULL OR t.system = ?4) ORDER BY v.id";
-static const char sql_has[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND param = ?2 AND code = ?3"
+static const char sql_has[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND pid = ?2 AND code = ?3"
                               " AND (?4 IS NULL OR system = ?4) LIMIT 1";
-static const char sql_has_anycode[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND param = ?2"
+static const char sql_has_anycode[] = "SELECT 1 FROM ix_token WHERE seq = ?5 AND pid = ?2"
                                       " AND (?4 IS NULL OR system = ?4) LIMIT 1";
 
 static bool is_id(const struct store_cond *c)
@@ -34,10 +35,11 @@ static bool is_id(const struct store_cond *c)
     return !strcmp(c->param, "_id");
 }
 
-static void bind_cond(sqlite3_stmt *st, const char *type, const struct store_cond *c)
+/* pid 0 (an unknown pair) matches no row. */
+static void bind_cond(sqlite3_stmt *st, const char *type, const struct store_cond *c, int64_t pid)
 {
     store_sq_bind_text(st, 1, type);
-    store_sq_bind_text(st, 2, c->param);
+    sqlite3_bind_int64(st, 2, pid);
     store_sq_bind_text(st, 3, c->code);
     store_sq_bind_text(st, 4, c->system);
 }
@@ -47,12 +49,19 @@ static int matches(struct store_sq_conn *conn, const char *type, const struct st
                    const char *id, int64_t seq)
 {
     if (is_id(c)) return c->code && !strcmp(c->code, id);
+    int64_t pid;
+    int rc = store_sq_ix_pid(conn, type, c->param, false, &pid);
+    if (rc != SQLITE_OK) {
+        store_sq_fail(conn->db, rc, "tx_find param");
+        return -1;
+    }
+    if (!pid) return 0;
     sqlite3_stmt *st = c->code ? store_sq_stmt(conn, SQ_HAS_TOKEN, sql_has)
                                : store_sq_stmt(conn, SQ_HAS_TOKEN_ANYCODE, sql_has_anycode);
     if (!st) return -1;
-    bind_cond(st, type, c);
+    bind_cond(st, type, c, pid);
     sqlite3_bind_int64(st, 5, seq);
-    int rc = sqlite3_step(st);
+    rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_ROW) return 1;
     if (rc == SQLITE_DONE) return 0;
@@ -73,8 +82,16 @@ static sqlite3_stmt *driver(struct store_sq_conn *conn, const char *type,
     else
         st = store_sq_stmt(conn, SQ_FIND_TOKEN_ANYCODE, sql_token_anycode);
     if (!st) return NULL;
+    int64_t pid = 0;
+    if (d && !is_id(d)) {
+        int rc = store_sq_ix_pid(conn, type, d->param, false, &pid);
+        if (rc != SQLITE_OK) {
+            store_sq_fail(conn->db, rc, "tx_find param");
+            return NULL;
+        }
+    }
     if (d)
-        bind_cond(st, type, d);
+        bind_cond(st, type, d, pid);
     else
         store_sq_bind_text(st, 1, type);
     return st;

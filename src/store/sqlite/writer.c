@@ -42,6 +42,7 @@ static bool run_unit(struct store_sqlite *s, struct store_sq_work *w)
         w->rc = rc == SQLITE_OK ? STORE_OK : store_sq_fail(c->db, rc, "release");
     } else {
         rc = exec_stmt(c, SQ_ROLLBACK_TO, "ROLLBACK TO unit");
+        store_sq_ix_params_rolled_back(c);
         if (rc == SQLITE_OK) rc = exec_stmt(c, SQ_RELEASE, "RELEASE unit");
         if (rc != SQLITE_OK) store_sq_fail(c->db, rc, "rollback to savepoint");
         /* A unit that asked to undo gets NONE; one whose store calls failed gets HARD. */
@@ -64,12 +65,16 @@ static bool run_group(struct store_sqlite *s, struct store_sq_work *batch, size_
     for (size_t i = 0; i < n && alive; i++, w = w->next) alive = run_unit(s, w);
     if (alive) {
         rc = exec_stmt(c, SQ_COMMIT, "COMMIT");
-        if (rc == SQLITE_OK) return true;
+        if (rc == SQLITE_OK) {
+            store_sq_ix_params_committed(c);
+            return true;
+        }
         store_sq_fail(c->db, rc, "commit");
     } else {
         log_bug("store: a write unit ended the transaction: %s", sqlite3_errmsg(c->db));
     }
     if (!sqlite3_get_autocommit(c->db)) exec_stmt(c, SQ_ROLLBACK, "ROLLBACK");
+    store_sq_ix_params_rolled_back(c);
     group_set(batch, n, STORE_HARD);
     return false;
 }

@@ -15,6 +15,17 @@
 
 #include "sqlite_fixture.h"
 
+/* With SEARCH_DATA_V3 the resources go into a schema 3 database that the store then migrates
+ * (search_data_v3.h); else they are written through the store. */
+#ifdef SEARCH_DATA_V3
+#include "search_data_v3.h"
+typedef sqlite3 *data_target;
+#define DATA_PUT put_v3
+#else
+typedef struct store *data_target;
+#define DATA_PUT put_ix
+#endif
+
 #define LOINC "http://loinc.org"
 #define UCUM  "http://unitsofmeasure.org"
 
@@ -56,7 +67,7 @@ static int64_t day_us(int y, int m, int d)
 }
 #define DAY_US (86400LL * 1000000LL)
 
-static int data_load(struct store *s)
+static int data_load(data_target s)
 {
     const struct store_ix p1[] = {IX_S("name", "emile zoe", "Émile Zoë"),
                                   IX_S("name", "emile", "Émile"),
@@ -108,17 +119,17 @@ static int data_load(struct store *s)
     const struct store_ix r2[] = {{.kind = STORE_IX_NUMBER, .param = "probability", .num = 0.75},
                                   {.kind = STORE_IX_NUMBER, .param = "probability", .num = 0.8}};
 #define N(a) (sizeof a / sizeof *a)
-    if (put_ix(s, "Patient", "p1", 1, "{\"id\":\"p1\"}", "p1", p1, N(p1)) != STORE_OK ||
-        put_ix(s, "Patient", "p2", 1, "{\"id\":\"p2\"}", "p2", p2, N(p2)) != STORE_OK ||
-        put_ix(s, "Patient", "p3", 1, "{\"id\":\"p3\"}", "p3", p3, N(p3)) != STORE_OK ||
-        put_ix(s, "Observation", "o1", 1, "{\"id\":\"o1\"}", "p1", o1, N(o1)) != STORE_OK ||
-        put_ix(s, "Observation", "o2", 1, "{\"id\":\"o2\"}", "p1", o2, N(o2)) != STORE_OK ||
-        put_ix(s, "Observation", "o3", 1, "{\"id\":\"o3\"}", "p2", o3, N(o3)) != STORE_OK ||
-        put_ix(s, "Observation", "o4", 1, "{\"id\":\"o4\"}", "p2", o4, N(o4)) != STORE_OK ||
-        put_ix(s, "ValueSet", "vs1", 1, "{}", NULL, vs1, N(vs1)) != STORE_OK ||
-        put_ix(s, "ValueSet", "vs2", 1, "{}", NULL, vs2, N(vs2)) != STORE_OK ||
-        put_ix(s, "RiskAssessment", "r1", 1, "{}", NULL, r1, N(r1)) != STORE_OK ||
-        put_ix(s, "RiskAssessment", "r2", 1, "{}", NULL, r2, N(r2)) != STORE_OK)
+    if (DATA_PUT(s, "Patient", "p1", 1, "{\"id\":\"p1\"}", "p1", p1, N(p1)) != STORE_OK ||
+        DATA_PUT(s, "Patient", "p2", 1, "{\"id\":\"p2\"}", "p2", p2, N(p2)) != STORE_OK ||
+        DATA_PUT(s, "Patient", "p3", 1, "{\"id\":\"p3\"}", "p3", p3, N(p3)) != STORE_OK ||
+        DATA_PUT(s, "Observation", "o1", 1, "{\"id\":\"o1\"}", "p1", o1, N(o1)) != STORE_OK ||
+        DATA_PUT(s, "Observation", "o2", 1, "{\"id\":\"o2\"}", "p1", o2, N(o2)) != STORE_OK ||
+        DATA_PUT(s, "Observation", "o3", 1, "{\"id\":\"o3\"}", "p2", o3, N(o3)) != STORE_OK ||
+        DATA_PUT(s, "Observation", "o4", 1, "{\"id\":\"o4\"}", "p2", o4, N(o4)) != STORE_OK ||
+        DATA_PUT(s, "ValueSet", "vs1", 1, "{}", NULL, vs1, N(vs1)) != STORE_OK ||
+        DATA_PUT(s, "ValueSet", "vs2", 1, "{}", NULL, vs2, N(vs2)) != STORE_OK ||
+        DATA_PUT(s, "RiskAssessment", "r1", 1, "{}", NULL, r1, N(r1)) != STORE_OK ||
+        DATA_PUT(s, "RiskAssessment", "r2", 1, "{}", NULL, r2, N(r2)) != STORE_OK)
         return -1;
 #undef N
     return 0;
@@ -126,8 +137,12 @@ static int data_load(struct store *s)
 
 static int data_setup(void **state)
 {
+#ifdef SEARCH_DATA_V3
+    return v3_setup(state, data_load);
+#else
     if (fixture_setup(state)) return -1;
     return data_load(((struct fixture *)*state)->s);
+#endif
 }
 
 struct collect {
