@@ -1,8 +1,8 @@
 /* Self sign-up in the account store (accounts_signup.c) on a temporary file with an injected
  * clock: a pending account cannot log in or hold a session, confirmation activates it, the hour
  * and the sweep (also after a reopen), a second sign-up with the same password replaces the
- * secret, the rules' reasons, and a database of schema 2 (before sign-up) migrating with its
- * accounts active. */
+ * secret, the rules' reasons, a database of schema 2 (before sign-up) migrating with its accounts
+ * active; and the instant a session ends (accounts_session_check_until, for GET /api/me). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -222,6 +222,41 @@ static void schema_2_migrates(void **state)
     assert_int_equal(accounts_login(f->a, "sam", PW, strlen(PW), c, ADDR, NULL, NULL), ACCOUNTS_OK);
 }
 
+/* accounts_session_check_until: the idle end moves with use (written once a touch period), and
+ * the absolute end wins when it comes first. */
+static void session_end_instant(void **state)
+{
+    struct fixture *f = *state;
+    accounts_close(f->a);
+    f->cfg.session =
+        (struct session_policy){.idle_seconds = 900, .absolute_seconds = 2000, .touch_seconds = 60};
+    f->a = accounts_open(f->path, &f->cfg);
+    assert_non_null(f->a);
+    struct accounts_enrolment e;
+    struct account acc;
+    assert_int_equal(
+        accounts_add(f->a, "tom", ACCOUNT_PATIENT, NULL, PW, strlen(PW), &e, &acc, NULL),
+        ACCOUNTS_OK);
+    accounts_enrolment_free(&e);
+    char token[SESSION_TOKEN_LEN];
+    assert_int_equal(accounts_session_start(f->a, acc.id, token), ACCOUNTS_OK);
+    int64_t start = f->now, ends = 0;
+    assert_int_equal(accounts_session_check_until(f->a, token, NULL, &ends), ACCOUNTS_OK);
+    assert_int_equal(ends, start + 900);
+    f->now += 30; /* within the touch period: the stored last use stays */
+    assert_int_equal(accounts_session_check_until(f->a, token, NULL, &ends), ACCOUNTS_OK);
+    assert_int_equal(ends, start + 900);
+    f->now = start + 800;
+    assert_int_equal(accounts_session_check_until(f->a, token, NULL, &ends), ACCOUNTS_OK);
+    assert_int_equal(ends, start + 1700);
+    f->now = start + 1600; /* idle end start + 2500 is past the absolute end */
+    assert_int_equal(accounts_session_check_until(f->a, token, NULL, &ends), ACCOUNTS_OK);
+    assert_int_equal(ends, start + 2000);
+    assert_int_equal(accounts_session_idle(f->a), 900);
+    f->now = start + 2000;
+    assert_int_equal(accounts_session_check_until(f->a, token, NULL, &ends), ACCOUNTS_NOT_FOUND);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(hour_sweep_and_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(rules_and_reasons, setup, teardown),
         cmocka_unit_test_setup_teardown(schema_2_migrates, setup, teardown),
+        cmocka_unit_test_setup_teardown(session_end_instant, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
