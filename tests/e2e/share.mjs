@@ -49,6 +49,7 @@ await withApp('share', {}, async (app) => {
   const conn = shareForm.getByLabel(/Meetwaarden delen$/);
   await conn.check();
   await shareForm.locator('fieldset.kind-points[data-kind="blood-pressure"] input[type=checkbox]').first().check();
+  await app.shot('share-choose');
   await shareForm.getByRole('button', { name: 'Controleren' }).click();
   const confirm = page.locator('.share-confirm');
   await confirm.getByText(/^Je deelt 1 meting met (Huisartsenpraktijk De Linde.*|huisartsdelinde@medmij) \(Meetwaarden delen\)\.$/).waitFor();
