@@ -20,4 +20,5 @@ void store_config_defaults(struct store_config *cfg, const char *path)
     cfg->cache_kib = 8192;
     cfg->read_cache_kib = 2048;
     cfg->mmap_kib = 0;
+    cfg->json_dict_min = 2000;
 }

@@ -16,6 +16,7 @@
 #define STORE_TYPE_MAX    64 /* longest resource type name + NUL */
 #define STORE_ID_MAX      65 /* FHIR ids are at most 64 characters */
 #define STORE_INSTANT_MAX 40
+#define STORE_JSON_MAX    (64u << 20) /* largest resource the store takes, bytes */
 
 /* Every store function answers one of these. */
 enum store_rc {
@@ -327,6 +328,9 @@ struct store_config {
                                  by default: every mapping counts the file's pages in the server's
                                  RSS once per connection, which made a 180 MB database look like
                                  2 GB of resident memory, for no measurable gain in read speed */
+    size_t json_dict_min;     /* versions stored before a dictionary is trained from them and
+                                 resources are stored compressed (docs/store-json.md; default
+                                 2000, SIZE_MAX never) */
 };
 
 /* Default settings for path. */

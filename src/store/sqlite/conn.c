@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+#include "store/sqlite/json_pack.h"
 #include "util/log.h"
 
 enum store_rc store_sq_fail(sqlite3 *db, int rc, const char *what)
@@ -62,6 +63,7 @@ struct store_sq_conn *store_sq_conn_open(const struct store_sqlite *s, bool writ
         return NULL;
     }
     sqlite3_busy_timeout(c->db, (int)s->cfg.busy_timeout_ms);
+    c->json = s->json;
     char sql[512];
     snprintf(sql, sizeof sql,
              "PRAGMA cache_size = -%zu; PRAGMA mmap_size = %lld; PRAGMA temp_store = MEMORY;",
@@ -106,6 +108,7 @@ void store_sq_conn_close(struct store_sq_conn *c)
     store_sq_cache_clear(c);
     store_sq_ix_params_free(c);
     for (int i = 0; i < SQ_STMT_COUNT; i++) sqlite3_finalize(c->stmts[i]);
+    store_sq_unpack_free(c->unpack);
     if (sqlite3_close(c->db) != SQLITE_OK) log_bug("store: close: %s", sqlite3_errmsg(c->db));
     free(c);
 }

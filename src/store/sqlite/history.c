@@ -65,7 +65,7 @@ static enum store_rc history_on(struct store_sq_conn *c, const struct store_hist
     sqlite3_stmt *st = store_sq_stmt(c, slot_rows[level], sql_rows[level]);
     if (!st) return STORE_HARD;
     bind_q(st, q, since);
-    enum store_rc ret = store_sq_row_stream(c->db, st, cb, ctx);
+    enum store_rc ret = store_sq_row_stream(c, st, cb, ctx);
     sqlite3_reset(st);
     return ret;
 }

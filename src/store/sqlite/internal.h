@@ -50,6 +50,8 @@ enum store_sq_stmt {
     SQ_SAVEPOINT,
     SQ_RELEASE,
     SQ_ROLLBACK_TO,
+    SQ_JSON_LAST_SEQ,
+    SQ_JSON_SAMPLE,
     SQ_STMT_COUNT
 };
 
@@ -69,6 +71,8 @@ struct store_sq_conn {
     struct store_sq_cached cache[SQ_CACHE_MAX];
     uint64_t cache_clock;
     struct store_sq_conn *next; /* in the reader pool */
+    struct sq_json *json;       /* the store's dictionaries (json_pack.h) */
+    struct sq_unpack *unpack;   /* this connection's decompression state, made on first use */
 };
 
 /* A queued unit of write work. It lives on the stack of the thread blocked in ops->write. */
@@ -111,6 +115,7 @@ struct store_sqlite {
     pthread_t writer;
     bool writer_started;
     struct store_sqlite_stats stats; /* under mu */
+    struct sq_json *json;            /* stored resource bytes: dictionaries, compression */
 };
 
 static inline struct store_sqlite *store_sq(struct store *s)
@@ -145,14 +150,21 @@ void store_sq_cache_clear(struct store_sq_conn *c);
 
 /* ---- row.c ---- */
 /* Fills out from the current result row laid out as: type, id, version, seq, last_updated, deleted,
- * json (json column may be absent when want_json is false). HARD on out of memory. */
-enum store_rc store_sq_row_fill(sqlite3_stmt *st, bool want_json, struct store_row *out);
+ * json (json column may be absent when want_json is false); out->json is an owned copy of the
+ * resource's bytes (decompressed when stored as a frame). HARD on out of memory or a frame that
+ * does not decode. */
+enum store_rc store_sq_row_fill(struct store_sq_conn *c, sqlite3_stmt *st, bool want_json,
+                                struct store_row *out);
+/* As fill, but out->json only points at the bytes (SQLite's buffer or the connection's), valid
+ * until the next step of st or the next row read on c. */
+enum store_rc store_sq_row_view(struct store_sq_conn *c, sqlite3_stmt *st, struct store_row *out);
 /* Steps a bound st once: OK with out filled, NONE when there is no row, else the failure (logged as
  * what). Resets st either way. */
-enum store_rc store_sq_row_one(sqlite3 *db, sqlite3_stmt *st, bool want_json, const char *what,
-                               struct store_row *out);
+enum store_rc store_sq_row_one(struct store_sq_conn *c, sqlite3_stmt *st, bool want_json,
+                               const char *what, struct store_row *out);
 /* Steps st and streams every row through cb (the row only lives during the call). */
-enum store_rc store_sq_row_stream(sqlite3 *db, sqlite3_stmt *st, store_row_cb cb, void *ctx);
+enum store_rc store_sq_row_stream(struct store_sq_conn *c, sqlite3_stmt *st, store_row_cb cb,
+                                  void *ctx);
 
 /* ---- ix_write.c ---- */
 /* False (logged as the caller's bug) when a row of p lacks its param or has an unknown kind. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+#include "store/sqlite/json_pack.h"
 #include "util/log.h"
 
 static void sq_close(struct store *base);
@@ -31,6 +32,7 @@ static void sq_free(struct store_sqlite *s)
     store_sq_readers_close(s);
     /* The writer closes last: the last connection to go checkpoints and removes the WAL. */
     store_sq_conn_close(s->wconn);
+    store_sq_json_free(s->json);
     pthread_mutex_destroy(&s->pool_mu);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->work_cv);
@@ -88,9 +90,14 @@ struct store *store_sqlite_open(const struct store_config *cfg, char *err, size_
         snprintf(err, err_len, "database path too long");
         goto fail;
     }
+    if (!(s->json = store_sq_json_new(&s->cfg))) {
+        snprintf(err, err_len, "out of memory");
+        goto fail;
+    }
     s->wconn = store_sq_conn_open(s, true, err, err_len);
     if (!s->wconn) goto fail;
     if (store_sq_migrate(s->wconn->db, err, err_len)) goto fail;
+    if (store_sq_json_open(s, err, err_len)) goto fail;
     /* One reader now, so a database readers cannot open fails here rather than on the first GET. */
     struct store_sq_conn *r = store_sq_conn_open(s, false, err, err_len);
     if (!r) goto fail;

@@ -20,7 +20,7 @@ enum store_rc store_sq_read(struct store *base, const char *type, const char *id
     } else {
         store_sq_bind_text(st, 1, type);
         store_sq_bind_text(st, 2, id);
-        ret = store_sq_row_one(c->db, st, true, "read", out);
+        ret = store_sq_row_one(c, st, true, "read", out);
     }
     store_sq_reader_put(s, c);
     return ret;

@@ -19,7 +19,7 @@ enum store_rc store_sq_scan(struct store *base, const char *type, store_row_cb c
         type ? store_sq_stmt(c, SQ_SCAN_TYPE, sql_type) : store_sq_stmt(c, SQ_SCAN_ALL, sql_all);
     if (st) {
         if (type) store_sq_bind_text(st, 1, type);
-        ret = store_sq_row_stream(c->db, st, cb, ctx);
+        ret = store_sq_row_stream(c, st, cb, ctx);
         sqlite3_reset(st);
     }
     store_sq_reader_put(s, c);

@@ -1,7 +1,8 @@
 /* search: the op. Builds the statements (search_query.c), runs the count and the page in one read
  * transaction so they agree, and streams the page's rows (json straight out of SQLite's buffer,
- * as scan does). The statements come from the connection's LRU by text (stmt_cache.c): the text
- * depends only on the query's shape, so repeated kinds of search skip the prepare. */
+ * or decompressed into the connection's, as scan does). The statements come from the connection's
+ * LRU by text (stmt_cache.c): the text depends only on the query's shape, so repeated kinds of
+ * search skip the prepare. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,10 +72,7 @@ static enum store_rc run_page(struct store_sq_conn *c, const struct sq_build *b,
             if (more) *more = true;
             break;
         }
-        memset(&row, 0, sizeof row);
-        store_sq_row_fill(st, false, &row);
-        row.json = (char *)sqlite3_column_text(st, 6);
-        row.json_len = (size_t)sqlite3_column_bytes(st, 6);
+        if ((ret = store_sq_row_view(c, st, &row)) != STORE_OK) break;
         if (cb(ctx, &row)) break;
     }
     done(st);

@@ -60,7 +60,7 @@ static enum store_rc run(struct store_sqlite *s, enum store_sq_stmt id, const ch
         store_sq_bind_text(st, 2, a2);
         store_sq_bind_text(st, 3, a3);
         if (a4 >= 0) sqlite3_bind_int64(st, 4, a4);
-        ret = store_sq_row_stream(c->db, st, cb, ctx);
+        ret = store_sq_row_stream(c, st, cb, ctx);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
     }

@@ -22,7 +22,7 @@ enum store_rc store_sq_tx_current(struct store_txn *tx, const char *type, const 
     }
     store_sq_bind_text(st, 1, type);
     store_sq_bind_text(st, 2, id);
-    enum store_rc ret = store_sq_row_one(tx->conn->db, st, want_json, "tx_current", out);
+    enum store_rc ret = store_sq_row_one(tx->conn, st, want_json, "tx_current", out);
     if (ret < 0) tx->failed = true;
     return ret;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+#include "store/sqlite/json_pack.h"
 #include "util/log.h"
 
 static const char sql_lookup[] =
@@ -33,6 +34,11 @@ static bool valid(const struct store_put *p)
     if (p->deleted ? p->json != NULL : p->json == NULL) {
         log_bug("store: tx_put %s/%s: json must be NULL exactly for a delete marker", p->type,
                 p->id);
+        return false;
+    }
+    if (p->json && p->json_len > STORE_JSON_MAX) {
+        log_bug("store: tx_put %s/%s: %zu bytes, over the limit of %u", p->type, p->id, p->json_len,
+                (unsigned)STORE_JSON_MAX);
         return false;
     }
     if (p->compartment && !fits(p->compartment, STORE_ID_MAX)) {
@@ -89,7 +95,8 @@ static int index_rows(struct store_sq_conn *c, const struct store_put *p, const 
     return store_sq_ix_insert(c, p, seq);
 }
 
-static int put(struct store_sq_conn *c, const struct store_put *p, const struct cur *cur)
+static int put(struct store_sqlite *s, struct store_sq_conn *c, const struct store_put *p,
+               const struct cur *cur)
 {
     sqlite3_stmt *st = store_sq_stmt(c, SQ_PUT_VERSION, sql_version);
     if (!st) return SQLITE_ERROR;
@@ -99,13 +106,9 @@ static int put(struct store_sq_conn *c, const struct store_put *p, const struct 
     store_sq_bind_text(st, 4, p->last_updated);
     sqlite3_bind_int(st, 5, p->deleted);
     store_sq_bind_text(st, 6, p->compartment);
-    if (p->json) {
-        if (p->json_len > INT32_MAX) return SQLITE_TOOBIG;
-        sqlite3_bind_text(st, 7, p->json, (int)p->json_len, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(st, 7);
-    }
-    int rc = run(st);
+    int rc =
+        p->json ? store_sq_json_bind(s, st, 7, p->json, p->json_len) : sqlite3_bind_null(st, 7);
+    if (rc == SQLITE_OK) rc = run(st);
     if (rc != SQLITE_OK) return rc;
     int64_t seq = sqlite3_last_insert_rowid(c->db);
 
@@ -138,7 +141,7 @@ enum store_rc store_sq_tx_put(struct store_txn *tx, const struct store_put *p)
             tx->failed = true;
             return STORE_HARD;
         }
-        rc = put(tx->conn, p, &cur);
+        rc = put(tx->s, tx->conn, p, &cur);
     }
     if (rc != SQLITE_OK) {
         store_sq_fail(tx->conn->db, rc, "tx_put");

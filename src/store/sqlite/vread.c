@@ -19,7 +19,7 @@ enum store_rc store_sq_vread(struct store *base, const char *type, const char *i
         store_sq_bind_text(st, 1, type);
         store_sq_bind_text(st, 2, id);
         sqlite3_bind_int64(st, 3, version);
-        ret = store_sq_row_one(c->db, st, true, "vread", out);
+        ret = store_sq_row_one(c, st, true, "vread", out);
     }
     store_sq_reader_put(s, c);
     return ret;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/sqlite/internal.h"
+#include "store/sqlite/json_pack.h"
 #include "util/log.h"
 
 /* Runs a cached statement that returns no rows (transaction control). */
@@ -113,6 +114,11 @@ static void *writer_main(void *arg)
             batch->done = true;
             pthread_cond_signal(&batch->cv);
             batch = next;
+        }
+        if (ok) { /* after the waiters are answered: training takes a second or two, once */
+            pthread_mutex_unlock(&s->mu);
+            store_sq_json_after_commit(s);
+            pthread_mutex_lock(&s->mu);
         }
     }
     pthread_mutex_unlock(&s->mu);
