@@ -54,7 +54,10 @@ static void sort_key(struct sq_build *b, const char *type, const struct store_so
     default:
         break;
     }
-    sq_emitf(b, "(SELECT %s(%s%s) FROM %s s WHERE s.seq = %s AND ", k->desc ? "max" : "min",
+    /* "+": min/max of a bare column lets SQLite walk the (pid, <value>) index in value order,
+     * checking seq row by row (every row of the parameter: $lastn 2.7 -> 980 ms at 100
+     * patients); an expression leaves it the key's (seq, pid) range. */
+    sq_emitf(b, "(SELECT %s(+%s%s) FROM %s s WHERE s.seq = %s AND ", k->desc ? "max" : "min",
              strchr(col, '.') || strchr(col, ' ') ? "" : "s.", col, table, seq);
     sq_pid(b, "s", type, k->param);
     sq_emit(b, ")");
