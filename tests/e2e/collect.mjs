@@ -62,6 +62,12 @@ await withApp('collect', {}, async (app) => {
   check(sources.length > 10 && sources.every((s) => s.includes(gpName) || s.includes('Zelf ingevoerd')), 'every collected item names the GP', sources.slice(0, 5));
   const countText = (await page.locator('.result-count').textContent()) || '';
   await app.shot('records');
+  // 320 px wide (a small phone): nothing sticks out sideways.
+  await page.setViewportSize({ width: 320, height: 640 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(wide <= 320, 'the records page fits 320 px without scrolling sideways', { scrollWidth: wide });
+  await app.shot('records-mobile', page, { fullPage: false });
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   step('filter by section, by source and by text');
   await page.getByLabel('Onderdeel').selectOption('allergies');

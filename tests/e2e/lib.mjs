@@ -138,7 +138,7 @@ export async function withApp(name, opts, fn) {
           if (process.env.REGIE_E2E_ROUTE_APP === '1') await routeApp(ctx2, pgo.url, dir);
           return watch(await ctx2.newPage());
         },
-        shot: (n, p = page) => screenshot(p, n),
+        shot: (n, p = page, o = {}) => screenshot(p, n, o),
         login: (person, p = page) => loginInApp(p, app.appUrl, net.account('pgo', person)),
       };
       try {
@@ -174,11 +174,11 @@ async function routeApp(context, base, dir) {
 }
 
 /** Saves docs/screenshots/<name>.png when REGIE_SCREENSHOTS=1. */
-export async function screenshot(page, name) {
+export async function screenshot(page, name, { fullPage = true } = {}) {
   if (process.env.REGIE_SCREENSHOTS !== '1') return;
   const out = path.join(ROOT, 'docs', 'screenshots', `${name}.png`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await page.screenshot({ path: out, fullPage: true });
+  await page.screenshot({ path: out, fullPage });
   console.log(`screenshot ${path.relative(ROOT, out)}`);
 }
 

@@ -103,14 +103,20 @@ function showWarning() {
 function sessionEnded() {
   if (!me) return;
   notice = t('shell.session.ended');
+  // End it at the PGO too, should its clock be a moment behind ours (the request takes the CSRF
+  // token before setMe clears it; a 401 because it already ended is fine).
+  api.post('/api/logout').catch(() => {});
   setMe(null);
   navigate('login');
 }
 
-// Any answer with a session moves the idle end on (the server counts use, not time since login).
+// Any answer with a session may move the idle end on. The PGO writes a session's last use at most
+// once a minute (src/auth/session.h, touch_seconds), so after a request now its idle end is at
+// least now + idle - 60 s: the app takes that, never a later end than the server's.
+const TOUCH_SECONDS = 60;
 onApi('activity', () => {
-  if (me && me.session_idle_seconds) {
-    const next = Date.now() + me.session_idle_seconds * 1000;
+  if (me && me.session_idle_seconds > TOUCH_SECONDS) {
+    const next = Date.now() + (me.session_idle_seconds - TOUCH_SECONDS) * 1000;
     const max = me.session_max_end ? new Date(me.session_max_end).getTime() : Infinity;
     sessionEnd = Math.min(Math.max(sessionEnd, next), max);
     armTimers();

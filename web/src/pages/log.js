@@ -104,7 +104,9 @@ export default {
         const c = codes(ev);
         const isMe = c.actor && (c.actor === me.subject || c.actor === me.username);
         const who = isMe ? t('log.you') : c.actor;
-        const via = c.client ? t('log.viaApp', { client: displayOf(c.client) || c.client }) : '';
+        // The PGO itself as the client (the app's own reads) is "this app", a provider by its name.
+        const observer = ev.source && ev.source.observer && ev.source.observer.display;
+        const via = !c.client ? '' : c.client === observer ? t('log.viaThisApp') : t('log.viaApp', { client: displayOf(c.client) || c.client });
         const outcome = ev.outcome === '0' ? 'ok' : ev.outcome === '4' ? 'failed' : 'error';
         const purpose = ((ev.purposeOfEvent || [])[0] || {}).text;
         const whyKey = purpose ? `log.why.${purpose}` : '';
