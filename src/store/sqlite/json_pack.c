@@ -67,6 +67,9 @@ int store_sq_json_open(struct store_sqlite *s, char *err, size_t err_len)
             store_sq_json_use(s->json, (uint32_t)id, dict, len)) {
             snprintf(err, err_len, "json_dict %lld is not a usable zstd dictionary", (long long)id);
             ret = -1;
+        } else if (store_sq_json_repack_load(s) != SQLITE_OK) {
+            snprintf(err, err_len, "read meta: %s", sqlite3_errmsg(db));
+            ret = -1;
         }
     } else if (rc != SQLITE_DONE) {
         snprintf(err, err_len, "read json_dict: %s", sqlite3_errmsg(db));
@@ -76,27 +79,37 @@ int store_sq_json_open(struct store_sqlite *s, char *err, size_t err_len)
     return ret;
 }
 
+bool store_sq_json_pack(struct sq_json *j, const char *json, size_t len, const void **frame,
+                        size_t *frame_len)
+{
+    if (!j->cdict || len < SQ_JSON_PACK_MIN) return false;
+    size_t bound = ZSTD_compressBound(len);
+    if (bound > j->out_cap) {
+        char *p = realloc(j->out, bound);
+        if (!p) {
+            log_warn("store: no memory to compress a %zu byte resource; stored as text", len);
+            return false;
+        }
+        j->out = p;
+        j->out_cap = bound;
+    }
+    size_t n = ZSTD_compress_usingCDict(j->cctx, j->out, j->out_cap, json, len, j->cdict);
+    if (ZSTD_isError(n)) {
+        log_warn("store: compress: %s", ZSTD_getErrorName(n));
+        return false;
+    }
+    if (n >= len) return false;
+    *frame = j->out;
+    *frame_len = n;
+    return true;
+}
+
 int store_sq_json_bind(struct store_sqlite *s, sqlite3_stmt *st, int col, const char *json,
                        size_t len)
 {
-    struct sq_json *j = s->json;
-    if (j->cdict && len >= SQ_JSON_PACK_MIN) {
-        size_t bound = ZSTD_compressBound(len);
-        if (bound > j->out_cap) {
-            char *p = realloc(j->out, bound);
-            if (p) {
-                j->out = p;
-                j->out_cap = bound;
-            }
-        }
-        if (bound <= j->out_cap) {
-            size_t n = ZSTD_compress_usingCDict(j->cctx, j->out, j->out_cap, json, len, j->cdict);
-            if (!ZSTD_isError(n) && n < len)
-                return sqlite3_bind_blob(st, col, j->out, (int)n, SQLITE_STATIC);
-            if (ZSTD_isError(n)) log_warn("store: compress: %s", ZSTD_getErrorName(n));
-        } else {
-            log_warn("store: no memory to compress a %zu byte resource; stored as text", len);
-        }
-    }
+    const void *frame;
+    size_t n;
+    if (store_sq_json_pack(s->json, json, len, &frame, &n))
+        return sqlite3_bind_blob(st, col, frame, (int)n, SQLITE_STATIC);
     return sqlite3_bind_text(st, col, json, (int)len, SQLITE_STATIC);
 }

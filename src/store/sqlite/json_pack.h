@@ -44,7 +44,8 @@ struct sq_json {
     uint32_t cdict_id;
     char *out; /* the frame being bound */
     size_t out_cap;
-    int64_t next_try; /* the last seq at which training is (re)tried */
+    int64_t next_try;                /* the last seq at which training is (re)tried */
+    int64_t repack_next, repack_end; /* TEXT versions of [next, end) still to repack (meta) */
 };
 
 /* A connection's decompression state, made on its first frame. */
@@ -70,12 +71,22 @@ int store_sq_json_use(struct sq_json *j, uint32_t id, const void *dict, size_t l
  * exists and it pays, else the text. The bound bytes live until the next call. SQLite code. */
 int store_sq_json_bind(struct store_sqlite *s, sqlite3_stmt *st, int col, const char *json,
                        size_t len);
-/* After a committed group: trains and stores the first dictionary once there are enough versions.
- * Failures are logged and retried later; they never fail a write. */
+/* Compresses json into the writer's buffer: true with *frame and *frame_len when a dictionary
+ * exists, json is not tiny and the frame is smaller; false to store the text. */
+bool store_sq_json_pack(struct sq_json *j, const char *json, size_t len, const void **frame,
+                        size_t *frame_len);
+/* After a committed group: trains and stores the first dictionary once there are enough versions,
+ * or, with one, repacks the next window of versions written before it (json_repack.c). Failures
+ * are logged and retried later; they never fail a write. */
 void store_sq_json_after_commit(struct store_sqlite *s);
 /* The training itself (json_train.c), whatever the threshold: OK (trained, or a dictionary
  * existed), NONE (too little data to make one), HARD. Outside any transaction. */
 enum store_rc store_sq_json_train(struct store_sqlite *s);
+
+/* json_repack.c: the repack range from meta (after open), one window of it, and meta's setter. */
+int store_sq_json_repack_load(struct store_sqlite *s);
+void store_sq_json_repack_step(struct store_sqlite *s);
+int store_sq_json_meta_set(sqlite3 *db, const char *key, int64_t value);
 
 /* ---- any connection ---- */
 /* The bytes of column col of st's current row into row->json / row->json_len: with copy, a fresh

@@ -94,7 +94,7 @@ static int exec(sqlite3 *db, const char *sql)
 
 /* The next id, written into the dictionary's header, and the row. */
 static int store_dict(sqlite3 *db, unsigned char *dict, size_t len, const struct samples *sm,
-                      uint32_t *id)
+                      int64_t last, uint32_t *id)
 {
     sqlite3_stmt *st = NULL;
     int rc =
@@ -121,6 +121,9 @@ static int store_dict(sqlite3 *db, unsigned char *dict, size_t len, const struct
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize(st);
+    /* What was written before it is repacked afterwards (json_repack.c). */
+    if (rc == SQLITE_OK) rc = store_sq_json_meta_set(db, "json_repack_next", 1);
+    if (rc == SQLITE_OK) rc = store_sq_json_meta_set(db, "json_repack_end", last + 1);
     return rc;
 }
 
@@ -134,11 +137,12 @@ static double seconds_since(const struct timespec *t0)
 /* Inside the open transaction: samples, training, the row. NONE when the samples do not make a
  * dictionary (too few, too small); the caller retries later. */
 static enum store_rc train_in(struct store_sqlite *s, struct samples *sm, unsigned char **dict,
-                              size_t *dict_len, uint32_t *id)
+                              size_t *dict_len, uint32_t *id, int64_t *last_out)
 {
     sqlite3 *db = s->wconn->db;
     int64_t last;
     int rc = last_seq(s->wconn, &last);
+    *last_out = last;
     if (rc == SQLITE_OK) rc = collect(s->wconn, last, sm);
     if (rc != SQLITE_OK) return store_sq_fail(db, rc, "json dictionary samples");
     /* zstd wants ~100x the dictionary in samples; below 8x the dictionary mostly memorises them. */
@@ -152,7 +156,7 @@ static enum store_rc train_in(struct store_sqlite *s, struct samples *sm, unsign
         return STORE_NONE;
     }
     *dict_len = n;
-    rc = store_dict(db, *dict, n, sm, id);
+    rc = store_dict(db, *dict, n, sm, last, id);
     return rc == SQLITE_OK ? STORE_OK : store_sq_fail(db, rc, "store json dictionary");
 }
 
@@ -168,6 +172,7 @@ enum store_rc store_sq_json_train(struct store_sqlite *s)
     unsigned char *dict = NULL;
     size_t dict_len = 0;
     uint32_t id = 0;
+    int64_t last = 0;
     enum store_rc ret = STORE_HARD;
     int rc = SQLITE_OK;
     if (!sm.buf || !sm.sizes)
@@ -175,13 +180,15 @@ enum store_rc store_sq_json_train(struct store_sqlite *s)
     else if ((rc = exec(db, "BEGIN IMMEDIATE")) != SQLITE_OK)
         ret = store_sq_fail(db, rc, "json dictionary: begin");
     else
-        ret = train_in(s, &sm, &dict, &dict_len, &id);
+        ret = train_in(s, &sm, &dict, &dict_len, &id, &last);
     if (ret == STORE_OK && (rc = exec(db, "COMMIT")) != SQLITE_OK)
         ret = store_sq_fail(db, rc, "json dictionary: commit");
     if (!sqlite3_get_autocommit(db)) exec(db, "ROLLBACK");
     if (ret == STORE_OK) {
         if (store_sq_json_use(j, id, dict, dict_len))
             log_bug("store: json dictionary %u stored but not usable until reopened", id);
+        j->repack_next = 1;
+        j->repack_end = last + 1;
         log_info("store: json dictionary %u: %zu bytes trained on %u resources (%zu bytes) in "
                  "%.2f s; new versions are stored compressed",
                  id, dict_len, sm.n, sm.len, seconds_since(&t0));
@@ -195,7 +202,11 @@ enum store_rc store_sq_json_train(struct store_sqlite *s)
 void store_sq_json_after_commit(struct store_sqlite *s)
 {
     struct sq_json *j = s->json;
-    if (j->cdict || j->next_try == INT64_MAX) return;
+    if (j->cdict) {
+        store_sq_json_repack_step(s);
+        return;
+    }
+    if (j->next_try == INT64_MAX) return;
     int64_t last;
     if (last_seq(s->wconn, &last) != SQLITE_OK || last < j->next_try) return;
     if (store_sq_json_train(s) == STORE_OK) return;

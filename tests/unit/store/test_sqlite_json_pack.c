@@ -1,8 +1,8 @@
 /* Resource bytes stored compressed (docs/store-json.md): versions written before the dictionary
- * stay TEXT, later ones are zstd frames naming it, and every read path (read, vread, history, scan,
- * search, tx_current) gives back exactly the bytes written, before and after a reopen. A stored
- * frame that is damaged, names a dictionary the database lacks, or claims more than STORE_JSON_MAX
- * is a HARD answer from every path, never bytes and never a crash. */
+ * are TEXT until repacked, later ones are zstd frames naming it, and every read path (read, vread,
+ * history, scan, search, tx_current) gives back exactly the bytes written, before and after a
+ * reopen. A stored frame that is damaged, names a dictionary the database lacks, or claims more
+ * than STORE_JSON_MAX is a HARD answer from every path, never bytes and never a crash. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,11 +234,17 @@ static void round_trip_across_training(void **state)
     assert_int_equal(one_int(db, "SELECT count(*) FROM json_dict"), 1);
     assert_int_equal(one_int(db, "SELECT id FROM json_dict"), 1);
     assert_true(one_int(db, "SELECT samples FROM json_dict") >= THRESHOLD);
-    /* Before the threshold TEXT, well after it frames; v1 of r0000 plain, its v2 packed. */
-    assert_string_equal(class_of(db, "Observation", "r0000", 1), "text");
+    /* Everything is a frame: the versions written before the dictionary were repacked by the
+     * commits after it, and the range done is on record. */
+    assert_string_equal(class_of(db, "Observation", "r0000", 1), "blob");
     assert_string_equal(class_of(db, "Observation", "r0000", 2), "blob");
-    assert_string_equal(class_of(db, "Observation", "r0004", 1), "text");
+    assert_string_equal(class_of(db, "Observation", "r0004", 1), "blob");
     assert_string_equal(class_of(db, "Patient", "r0199", 1), "blob");
+    assert_int_equal(one_int(db, "SELECT count(*) FROM resource_version WHERE typeof(json)='text'"),
+                     0);
+    int64_t end = one_int(db, "SELECT value FROM meta WHERE key = 'json_repack_end'");
+    assert_true(end > THRESHOLD && end < NRES);
+    assert_int_equal(one_int(db, "SELECT value FROM meta WHERE key = 'json_repack_next'"), end);
     int64_t blobs = one_int(db, "SELECT count(*) FROM resource_version WHERE typeof(json)='blob'");
     assert_true(blobs >= NRES - THRESHOLD - 2);
     /* Smaller: the frames are well under half their text. */
@@ -514,6 +520,77 @@ static void size_cap(void **state)
     expect_free(&e);
 }
 
+/* Many versions in one commit: the dictionary comes after it, and the repack takes windows of
+ * seqs over the following commits, resuming after a reopen. */
+#define BULK 6000
+struct bulk_unit {
+    struct store *s;
+    unsigned from, to;
+};
+
+static int bulk_fn(struct store_txn *tx, void *ctx)
+{
+    struct bulk_unit *u = ctx;
+    for (unsigned i = u->from; i < u->to; i++) {
+        const char *type;
+        char id[16];
+        char *json = make_json(i, &type, id, sizeof id);
+        struct store_put p = {.type = type,
+                              .id = id,
+                              .version = 1,
+                              .last_updated = "2026-11-22T10:00:00.000Z",
+                              .json = json,
+                              .json_len = strlen(json)};
+        enum store_rc rc = u->s->ops->tx_put(tx, &p);
+        free(json);
+        if (rc != STORE_OK) return 1;
+    }
+    return 0;
+}
+
+static void repack_in_windows(void **state)
+{
+    struct fixture *f = *state;
+    struct store *s = f->s;
+    struct bulk_unit u = {.s = s, .from = 0, .to = BULK};
+    assert_int_equal(s->ops->write(s, bulk_fn, &u), STORE_OK); /* then trained */
+    /* Each write waits for the writer's work after the one before: after these two the first
+     * window is done for sure (the second may be). */
+    for (unsigned i = BULK; i < BULK + 2; i++) {
+        u = (struct bulk_unit){.s = s, .from = i, .to = i + 1};
+        assert_int_equal(s->ops->write(s, bulk_fn, &u), STORE_OK);
+    }
+    sqlite3 *db = raw(f);
+    assert_int_equal(one_int(db, "SELECT value FROM meta WHERE key = 'json_repack_end'"), BULK + 1);
+    assert_true(one_int(db, "SELECT value FROM meta WHERE key = 'json_repack_next'") > 4000);
+    assert_string_equal(class_of(db, "Observation", "r0000", 1), "blob");
+    sqlite3_close(db);
+
+    s->ops->close(s); /* the rest after a reopen */
+    f->s = s = open_low(f, THRESHOLD);
+    assert_non_null(s);
+    for (unsigned i = BULK + 2; i < BULK + 4; i++) {
+        u = (struct bulk_unit){.s = s, .from = i, .to = i + 1};
+        assert_int_equal(s->ops->write(s, bulk_fn, &u), STORE_OK);
+    }
+    db = raw(f);
+    assert_int_equal(one_int(db, "SELECT value FROM meta WHERE key = 'json_repack_next'"),
+                     BULK + 1);
+    assert_int_equal(one_int(db, "SELECT count(*) FROM resource_version WHERE typeof(json)='text'"),
+                     0);
+    sqlite3_close(db);
+    for (unsigned i = 0; i < BULK + 4; i += 997) {
+        const char *type;
+        char id[16];
+        char *json = make_json(i, &type, id, sizeof id);
+        struct store_row row = {0};
+        assert_int_equal(s->ops->read(s, type, id, &row), STORE_OK);
+        assert_string_equal(row.json, json);
+        store_row_clear(&row);
+        free(json);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +599,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(damaged_frames_are_hard_errors, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_dictionary_is_hard, setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(size_cap, setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(repack_in_windows, setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
