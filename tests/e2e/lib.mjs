@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ROOT, withNetwork, check, eq, step, sleep, lastStep } from '../medmij/lib.mjs';
 import { totp } from '../../scripts/demo-network-totp.mjs';
 
-export { ROOT, check, eq, step, sleep };
+export { ROOT, check, eq, step, sleep, lastStep };
 
 /**
  * A TOTP code the server has not seen: the current step's, or the next one's after a code of this
