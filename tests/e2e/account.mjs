@@ -2,7 +2,7 @@
 // English and back; "link a new app" shows a QR code and the new secret, refuses a wrong code at
 // the field, and confirms with a code of the new secret; after logging out (the page's own
 // button) a code of the old secret no longer logs in and one of the new secret does.
-import { withApp, check, eq, step, sleep, freshTotp, loginInApp, lastStep } from './lib.mjs';
+import { withApp, check, eq, step, sleep, freshTotp, loginInApp, lastStep, checkA11y } from './lib.mjs';
 
 await withApp('account', {}, async (app) => {
   const { page } = app;
@@ -40,6 +40,7 @@ await withApp('account', {}, async (app) => {
   await page.waitForFunction(() => document.querySelector('main input[name="code"]')?.getAttribute('aria-invalid') === 'true');
   check(true, 'a wrong code is refused at the field');
   await app.shot('account-totp');
+  await checkA11y(page, 'the account page');
   await sleep(1500);
   await code.fill(right);
   await main.getByRole('button', { name: 'Bevestigen' }).click();

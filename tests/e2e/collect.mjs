@@ -5,7 +5,7 @@
 // records page shows the collected records grouped as BgZ sections, each with the GP as source,
 // filters by section, by source and by text, and opens one item; collect again shows its busy
 // state and the result; disconnect asks first, and then the connection is disconnected.
-import { withApp, check, eq, step, connectInApp, providerLabel } from './lib.mjs';
+import { withApp, check, eq, step, connectInApp, providerLabel, checkA11y } from './lib.mjs';
 
 await withApp('collect', {}, async (app) => {
   const { page } = app;
@@ -47,6 +47,7 @@ await withApp('collect', {}, async (app) => {
   const last = (await conn.locator('.last-collected').textContent()) || '';
   check(/geleden|seconden|nu|minuut/.test(last) && /\d{4}/.test(last), 'last collected is shown relative and absolute', last);
   await app.shot('providers');
+  await checkA11y(page, 'the providers page');
 
   step('the records, grouped as BgZ sections, with the GP as source');
   await page.locator('#nav').getByRole('link', { name: 'Mijn gegevens' }).click();
@@ -62,6 +63,7 @@ await withApp('collect', {}, async (app) => {
   check(sources.length > 10 && sources.every((s) => s.includes(gpName) || s.includes('Zelf ingevoerd')), 'every collected item names the GP', sources.slice(0, 5));
   const countText = (await page.locator('.result-count').textContent()) || '';
   await app.shot('records');
+  await checkA11y(page, 'the records page');
   // 320 px wide (a small phone): nothing sticks out sideways.
   await page.setViewportSize({ width: 320, height: 640 });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
@@ -94,6 +96,7 @@ await withApp('collect', {}, async (app) => {
   await page.locator('dl.detail').getByText(gpName).waitFor();
   check(await page.locator('details.technical').count() === 1, 'the FHIR resource is one click away');
   await app.shot('record-detail');
+  await checkA11y(page, 'an item\'s page');
   await page.getByRole('link', { name: /Terug naar mijn gegevens/ }).click();
   await page.waitForURL(/#\/records$/);
 
@@ -121,4 +124,13 @@ await withApp('collect', {}, async (app) => {
   await page.locator('#nav').getByRole('link', { name: 'Mijn gegevens' }).click();
   await page.locator('#record-sections section').first().waitFor();
   check(true, 'collected records stay after disconnecting');
+
+  step('a refused consent comes back as an error with its reason');
+  const hospital = app.net.node('hospital');
+  const hospitalName = await providerLabel(page, hospital.name);
+  const refused = await connectInApp(app, 'hospital', 'jan', { query: 'ziekenhuis oost', decision: 'Weigeren' });
+  check(/status=error&reason=access_denied/.test(refused), 'the PGO sent the browser back with the DVA\'s error', refused);
+  await page.getByRole('alert').filter({ hasText: `Verbinden met ${hospitalName} is niet gelukt: je hebt geen toestemming gegeven.` }).waitFor();
+  const states = await page.locator('#connections li.connection').evaluateAll((els) => els.map((e) => e.dataset.state));
+  check(!states.includes('connected'), 'no connection is connected after the refusal', states);
 });

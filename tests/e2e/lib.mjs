@@ -247,3 +247,38 @@ export async function providerLabel(page, name) {
   const p = found.find((x) => x.name === name);
   return (p && p.display) || name;
 }
+
+/**
+ * The page's basic accessibility: <html lang> set, one <h1>, every visible input, select and
+ * textarea with a label (or aria-label), every image with a text alternative, every button and
+ * link with a name. Returns the problems found (an empty list when none).
+ */
+export async function a11yProblems(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+    if (!document.documentElement.lang) out.push('<html> has no lang');
+    const h1 = [...document.querySelectorAll('h1')].filter(visible);
+    if (h1.length !== 1) out.push(`${h1.length} visible <h1>`);
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (!visible(el) || el.type === 'hidden') continue;
+      if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')) out.push(`unlabelled ${el.tagName.toLowerCase()} ${el.name || el.id}`);
+    }
+    for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) out.push(`image without alt: ${img.src.slice(0, 40)}`);
+    for (const el of document.querySelectorAll('button, a[href]')) {
+      if (!visible(el)) continue;
+      const name = (el.getAttribute('aria-label') || el.textContent || '').trim();
+      if (!name) out.push(`${el.tagName.toLowerCase()} without a name`);
+    }
+    for (const el of document.querySelectorAll('[aria-describedby]')) {
+      for (const id of el.getAttribute('aria-describedby').split(/\s+/)) if (id && !document.getElementById(id)) out.push(`aria-describedby points at a missing #${id}`);
+    }
+    return out;
+  });
+}
+
+/** check() that the page has no basic accessibility problems. */
+export async function checkA11y(page, what) {
+  const problems = await a11yProblems(page);
+  return check(problems.length === 0, `${what}: labels, names, one h1, lang`, problems);
+}

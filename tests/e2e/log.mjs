@@ -3,7 +3,7 @@
 // (by the PGO for the patient, purpose MedMij collect), the consent, the login, the reading of the
 // records; each with a time and an outcome; reading the log is itself listed next time; English
 // works too; the pager moves to older entries and back.
-import { withApp, check, eq, step, connectInApp, providerLabel } from './lib.mjs';
+import { withApp, check, eq, step, connectInApp, providerLabel, checkA11y } from './lib.mjs';
 
 await withApp('log', {}, async (app) => {
   const { page } = app;
@@ -33,6 +33,7 @@ await withApp('log', {}, async (app) => {
   const total = Number((/van (\d+) regels/.exec(status) || [])[1]);
   check(total >= 4, 'the log says how many entries it has', status);
   await app.shot('log');
+  await checkA11y(page, 'the access log');
 
   step('reading the log is itself in the log, newest first');
   await page.reload();

@@ -4,7 +4,7 @@
 // and announced (role=alert); the demo account with a fresh TOTP code logs in (menu, who is
 // logged in, the records page); the language switch turns the app and <html lang> to English and
 // survives a reload; logging out ends the session at the PGO.
-import { withApp, check, eq, step, sleep, freshTotp, totp } from './lib.mjs';
+import { withApp, check, eq, step, sleep, freshTotp, totp, checkA11y } from './lib.mjs';
 
 await withApp('login', {}, async (app) => {
   const { page } = app;
@@ -18,6 +18,7 @@ await withApp('login', {}, async (app) => {
   eq(await page.title(), 'Inloggen · regie', 'the page title names the screen');
   check(!(await page.locator('#nav').isVisible()), 'no menu without a session');
   await app.shot('login');
+  await checkA11y(page, 'the login page');
 
   step('empty fields are refused at the fields, before the PGO is asked');
   await page.getByRole('button', { name: 'Inloggen' }).click();

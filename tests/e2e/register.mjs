@@ -4,7 +4,7 @@
 // refused at the code field; a code computed from the secret as shown confirms the account, which
 // is then logged in (menu, the providers page); after logging out, the new account logs in again
 // with its password and the next code.
-import { withApp, check, eq, step, sleep, freshTotp } from './lib.mjs';
+import { withApp, check, eq, step, sleep, freshTotp, checkA11y } from './lib.mjs';
 
 const USERNAME = 'e2e.nieuw';
 const PASSWORD = 'een-lang-e2e-wachtwoord';
@@ -47,6 +47,7 @@ await withApp('register', {}, async (app) => {
   const secret = shown.replace(/\s+/g, '');
   check(/^[A-Z2-7]{16,}$/.test(secret), 'the secret is shown as base32 for manual entry', shown);
   await app.shot('register-qr');
+  await checkA11y(page, 'the sign-up QR step');
 
   step('a wrong first code is refused at the code field');
   const right = await freshTotp(secret);
