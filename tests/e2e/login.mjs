@@ -3,7 +3,7 @@
 // (aria-invalid, the error text tied with aria-describedby); a wrong code is refused by the PGO
 // and announced (role=alert); the demo account with a fresh TOTP code logs in (menu, who is
 // logged in, the records page); the language switch turns the app and <html lang> to English and
-// survives a reload; logging out ends the session at the PGO.
+// survives a reload; logging out ends the session at the PGO; the keyboard alone logs in.
 import { withApp, check, eq, step, sleep, freshTotp, totp, checkA11y } from './lib.mjs';
 
 await withApp('login', {}, async (app) => {
@@ -82,4 +82,26 @@ await withApp('login', {}, async (app) => {
   await page.goto(`${app.appUrl}#/records`);
   await page.waitForURL(/#\/login$/);
   check(true, 'a deep link without a session lands on the login page');
+
+  step('with the keyboard only: Tab to the fields, Enter logs in');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Inloggen' }).waitFor();
+  const focused = () => page.evaluate(() => document.activeElement && (document.activeElement.name || document.activeElement.id || document.activeElement.tagName));
+  let tabs = 0;
+  while ((await focused()) !== 'username' && tabs < 10) {
+    await page.keyboard.press('Tab');
+    tabs++;
+  }
+  eq(await focused(), 'username', 'Tab reaches the username field');
+  await page.keyboard.type(jan.username);
+  await page.keyboard.press('Tab');
+  eq(await focused(), 'password', 'then the password');
+  await page.keyboard.type(jan.password);
+  await page.keyboard.press('Tab');
+  eq(await focused(), 'totp', 'then the code');
+  await page.keyboard.type(await freshTotp(jan.totp_secret));
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/#\/records$/);
+  await page.getByRole('heading', { level: 1, name: 'Mijn gegevens' }).waitFor();
+  check(true, 'Enter in the form logs in');
 });
