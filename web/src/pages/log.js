@@ -43,6 +43,28 @@ export function describe(ev, t, displayOf) {
   return t('log.act.other', { action: c.sub || c.type || ev.action || '?', what: c.what });
 }
 
+/**
+ * Reads of the records come in bursts (the records page asks for each type in turn): successive
+ * successful searches of the same actor and client within a minute become one row naming the
+ * types. Everything else stays one row per entry.
+ */
+function group(events) {
+  const out = [];
+  for (const ev of events) {
+    const c = codes(ev);
+    const type = c.what.split(/[/?]/)[0];
+    const last = out[out.length - 1];
+    const mergeable = c.sub === 'search-type' && type !== 'AuditEvent' && ev.outcome === '0';
+    if (mergeable && last && last.mergeable && last.actor === c.actor && last.client === c.client &&
+        Math.abs(new Date(last.ev.recorded) - new Date(ev.recorded)) < 60000) {
+      last.types.push(type);
+      continue;
+    }
+    out.push({ ev, types: [type], mergeable, actor: c.actor, client: c.client });
+  }
+  return out;
+}
+
 export default {
   route: 'log',
   nav: true,
@@ -100,7 +122,7 @@ export default {
       }
       status.textContent = t('log.range', { from: offset + 1, to: offset + events.length, total });
       const me = ctx.me || {};
-      const rows = events.map((ev) => {
+      const rows = group(events).map(({ ev, types }) => {
         const c = codes(ev);
         const isMe = c.actor && (c.actor === me.subject || c.actor === me.username);
         const who = isMe ? t('log.you') : c.actor;
@@ -113,7 +135,7 @@ export default {
         return h('tr', { dataset: { outcome } },
           h('td', {}, timeEl(ev.recorded)),
           h('td', {}, who, via ? h('span', { class: 'hint block' }, via) : null),
-          h('td', {}, describe(ev, t, displayOf), whyKey && t(whyKey) !== whyKey ? h('span', { class: 'hint block' }, t(whyKey)) : null),
+          h('td', {}, types.length > 1 ? t('log.act.searchMany', { what: types.join(', '), n: types.length }) : describe(ev, t, displayOf), whyKey && t(whyKey) !== whyKey ? h('span', { class: 'hint block' }, t(whyKey)) : null),
           h('td', {}, h('span', { class: `badge outcome-${outcome}` }, t(`log.outcome.${outcome}`)), outcome !== 'ok' && ev.outcomeDesc ? h('span', { class: 'hint block' }, ev.outcomeDesc) : null));
       });
       table.appendChild(h('table', { class: 'log' },
