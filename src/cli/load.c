@@ -25,9 +25,11 @@ struct load {
     uint64_t reported; /* failures reported in this file */
     uint64_t failed;   /* failures in this file */
     size_t batch_max;  /* entries per batch Bundle */
-    /* The batch being filled and, per entry, its NDJSON line number or its index in the file's
-     * Bundle (batch_max of them). */
-    json_object *batch;
+    /* NDJSON: the lines of the batch being filled, as text (parsed by whoever runs the batch, so
+     * with --jobs the parsing is spread over the workers too), the end of each in raw, and each
+     * one's line number (batch_max of them). */
+    struct buf raw;
+    size_t *ends;
     size_t *lines;
     size_t nlines;
 };
@@ -132,17 +134,28 @@ static void run_bundle(struct load *ld, json_object *bundle, const struct labels
     json_object_put(resp);
 }
 
+/* Work for the jobs (load_jobs.h): each kind starts with the function that runs it. */
+struct job_head {
+    void (*run)(void *job);
+};
+
+static void job_run(void *item, void *ctx)
+{
+    (void)ctx;
+    ((struct job_head *)item)->run(item);
+}
+
 /* A batch Bundle built here, with the file position of each of its entries. */
 struct batch_job {
+    struct job_head head;
     struct load *ld;
     json_object *bundle;
     size_t *at;
     const char *word;
 };
 
-static void batch_run(void *item, void *ctx)
+static void batch_run(void *item)
 {
-    (void)ctx;
     struct batch_job *b = item;
     struct labels lb = {b->word, b->at};
     run_bundle(b->ld, b->bundle, &lb);
@@ -163,7 +176,7 @@ static void batch_send(struct load *ld, json_object *bundle, size_t *at, const c
         free(at);
         return;
     }
-    *b = (struct batch_job){ld, bundle, at, word};
+    *b = (struct batch_job){{batch_run}, ld, bundle, at, word};
     load_jobs_submit(ld->jobs, b);
 }
 
@@ -173,43 +186,89 @@ static size_t *positions_new(struct load *ld)
     return malloc(ld->batch_max * sizeof(size_t));
 }
 
+/* A batch of NDJSON lines as text: parsed, made a batch Bundle and run by the job. */
+struct lines_job {
+    struct job_head head;
+    struct load *ld;
+    char *text;
+    size_t *ends, *lines, n;
+};
+
+static void lines_run(void *item)
+{
+    struct lines_job *j = item;
+    struct load *ld = j->ld;
+    json_object *batch = cli_batch_new();
+    size_t *at = malloc((j->n ? j->n : 1) * sizeof *at), used = 0;
+    if (!batch || !at) {
+        fail(ld, j->n, "out of memory");
+    } else {
+        for (size_t i = 0, from = 0; i < j->n; from = j->ends[i], i++) {
+            enum jsonx_err err;
+            char msg[256];
+            json_object *v = jsonx_parse(j->text + from, j->ends[i] - from, LOAD_JSON_DEPTH, &err,
+                                         msg, sizeof msg);
+            if (!v) {
+                fail(ld, 1, "line %zu: bad JSON: %s", j->lines[i], msg);
+                continue;
+            }
+            bool added = cli_doc_kind(v) != CLI_DOC_NOT_RESOURCE && cli_batch_add(batch, v) == 0;
+            json_object_put(v);
+            if (!added) {
+                fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", j->lines[i]);
+                continue;
+            }
+            at[used++] = j->lines[i];
+        }
+        struct labels lb = {"line", at};
+        if (used > 0) run_bundle(ld, batch, &lb);
+    }
+    json_object_put(batch);
+    free(at);
+    free(j->text);
+    free(j->ends);
+    free(j->lines);
+    free(j);
+}
+
 static void flush_ndjson(struct load *ld)
 {
-    if (ld->nlines > 0) {
-        size_t *next = positions_new(ld);
-        if (next) {
-            batch_send(ld, ld->batch, ld->lines, "line");
-            ld->lines = next;
-            ld->batch = NULL;
+    if (ld->nlines == 0) return;
+    struct lines_job *j = malloc(sizeof *j);
+    size_t *ends = malloc(ld->batch_max * sizeof *ends);
+    size_t *lines = malloc(ld->batch_max * sizeof *lines);
+    if (!j || !ends || !lines) {
+        free(j);
+        free(ends);
+        free(lines);
+        fail(ld, ld->nlines, "out of memory");
+    } else {
+        size_t len;
+        *j = (struct lines_job){{lines_run}, ld,        buf_steal(&ld->raw, &len),
+                                ld->ends,    ld->lines, ld->nlines};
+        ld->ends = ends;
+        ld->lines = lines;
+        if (j->text) {
+            load_jobs_submit(ld->jobs, j);
         } else {
-            struct labels lb = {"line", ld->lines};
-            run_bundle(ld, ld->batch, &lb);
+            fail(ld, j->n, "out of memory");
+            free(j->ends);
+            free(j->lines);
+            free(j);
         }
     }
-    json_object_put(ld->batch);
-    ld->batch = NULL;
+    buf_reset(&ld->raw);
     ld->nlines = 0;
 }
 
-/* One NDJSON line (already known not to be blank). */
+/* One NDJSON line (already known not to be blank): kept as text until its batch is full. */
 static void ndjson_line(struct load *ld, const char *text, size_t len, size_t lineno)
 {
-    enum jsonx_err err;
-    char msg[256];
-    json_object *v = jsonx_parse(text, len, LOAD_JSON_DEPTH, &err, msg, sizeof msg);
-    if (!v) {
-        fail(ld, 1, "line %zu: bad JSON: %s", lineno, msg);
+    if (buf_append(&ld->raw, text, len) != 0) {
+        fail(ld, 1, "line %zu: out of memory", lineno);
         return;
     }
-    if (!ld->batch) ld->batch = cli_batch_new();
-    bool added = cli_doc_kind(v) != CLI_DOC_NOT_RESOURCE && cli_batch_add(ld->batch, v) == 0;
-    /* Dropped before the batch may go to a worker: json-c's reference counts are not atomic, so
-     * only one thread may hold a tree at a time. */
-    json_object_put(v);
-    if (!added) {
-        fail(ld, 1, "line %zu: not a FHIR resource (no resourceType)", lineno);
-        return;
-    }
+    ld->ends[ld->nlines] = ld->raw.len;
     ld->lines[ld->nlines++] = lineno;
     if (ld->nlines == ld->batch_max) flush_ndjson(ld);
 }
@@ -379,11 +438,14 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path,
     struct load ld = {.rc = rc, .p = p, .path = path, .batch_max = batch};
     char err[512];
     pthread_mutex_init(&ld.report, NULL);
+    buf_init(&ld.raw, CLI_DOC_MAX);
     ld.lines = malloc(batch * sizeof *ld.lines);
+    ld.ends = malloc(batch * sizeof *ld.ends);
     /* --jobs 1: no worker, each batch runs in this thread as it fills. */
-    ld.jobs = ld.lines ? load_jobs_new(jobs > 1 ? jobs : 0, batch_run, NULL) : NULL;
+    ld.jobs = ld.lines && ld.ends ? load_jobs_new(jobs > 1 ? jobs : 0, job_run, NULL) : NULL;
     if (!ld.jobs) {
         free(ld.lines);
+        free(ld.ends);
         pthread_mutex_destroy(&ld.report);
         p->failures++;
         cli_progress_clear(p);
@@ -401,6 +463,8 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path,
         fprintf(stderr, "regie import: %s: %s\n", path, err);
         load_jobs_free(ld.jobs);
         free(ld.lines);
+        free(ld.ends);
+        buf_free(&ld.raw);
         pthread_mutex_destroy(&ld.report);
         return 1;
     }
@@ -408,6 +472,8 @@ int cli_load_file(struct rest_ctx *rc, struct cli_progress *p, const char *path,
     load_jobs_free(ld.jobs); /* every batch sent is complete */
     cli_reader_close(r);
     free(ld.lines);
+    free(ld.ends);
+    buf_free(&ld.raw);
     pthread_mutex_destroy(&ld.report);
     if (ld.reported > CLI_REPORT_MAX) {
         cli_progress_clear(p);
