@@ -212,6 +212,55 @@ static inline int fx_add_user(struct fx *f, const char *name, struct fx_user *u)
     return 0;
 }
 
+/* A ZAL of two providers (the GP with services 48 and 53, the hospital with 4) whose endpoints
+ * go nowhere, and a GNL naming two of the services: what most API tests need. */
+static const char fx_zal_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<Zorgaanbiederslijst "
+    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/zorgaanbiederslijst/release2/\">"
+    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
+    "<Zorgaanbieders>"
+    "<Zorgaanbieder><Zorgaanbiedernaam>huisartsdelinde@medmij</Zorgaanbiedernaam>"
+    "<Gegevensdiensten>"
+    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
+    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
+    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
+    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
+    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
+    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
+    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
+    "<Gegevensdienst><GegevensdienstId>53</GegevensdienstId>"
+    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
+    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
+    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
+    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
+    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
+    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
+    "</Gegevensdiensten></Zorgaanbieder>"
+    "<Zorgaanbieder><Zorgaanbiedernaam>ziekenhuisoost@medmij</Zorgaanbiedernaam>"
+    "<Gegevensdiensten>"
+    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
+    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.oost.test/oauth/authorize"
+    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
+    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/token</TokenEndpointuri>"
+    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
+    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
+    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
+    "</Gegevensdiensten></Zorgaanbieder>"
+    "</Zorgaanbieders></Zorgaanbiederslijst>\n";
+
+static const char fx_gnl_xml[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<Gegevensdienstnamenlijst "
+    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/gegevensdienstnamenlijst/release1/\">"
+    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
+    "<Gegevensdiensten>"
+    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
+    "<Weergavenaam>Basisgegevens Zorg</Weergavenaam></Gegevensdienst>"
+    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
+    "<Weergavenaam>Laboratoriumresultaten</Weergavenaam></Gegevensdienst>"
+    "</Gegevensdiensten></Gegevensdienstnamenlijst>\n";
+
 static const struct pgo_service_def fx_services[] = {
     {.id = "48",
      .name = "BgZ (catalogue)",

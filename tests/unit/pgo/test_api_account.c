@@ -14,58 +14,11 @@
 #include "api_fixture.h"
 #include "pgo/backchannel.h"
 
-static const char zal_xml[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<Zorgaanbiederslijst "
-    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/zorgaanbiederslijst/release2/\">"
-    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
-    "<Zorgaanbieders>"
-    "<Zorgaanbieder><Zorgaanbiedernaam>huisartsdelinde@medmij</Zorgaanbiedernaam>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "<Gegevensdienst><GegevensdienstId>53</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "</Gegevensdiensten></Zorgaanbieder>"
-    "<Zorgaanbieder><Zorgaanbiedernaam>ziekenhuisoost@medmij</Zorgaanbiedernaam>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.oost.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "</Gegevensdiensten></Zorgaanbieder>"
-    "</Zorgaanbieders></Zorgaanbiederslijst>\n";
-
-static const char gnl_xml[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<Gegevensdienstnamenlijst "
-    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/gegevensdienstnamenlijst/release1/\">"
-    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
-    "<Weergavenaam>Basisgegevens Zorg</Weergavenaam></Gegevensdienst>"
-    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
-    "<Weergavenaam>Laboratoriumresultaten</Weergavenaam></Gegevensdienst>"
-    "</Gegevensdiensten></Gegevensdienstnamenlijst>\n";
-
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     struct pgo_call_opts call = {.timeout_s = 5, .connect_timeout_s = 2};
-    if (fx_open(f, zal_xml, gnl_xml, &call) != 0) return -1;
+    if (fx_open(f, fx_zal_xml, fx_gnl_xml, &call) != 0) return -1;
     *state = f;
     return 0;
 }

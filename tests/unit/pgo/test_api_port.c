@@ -18,53 +18,6 @@
 #include "pgo/backchannel.h"
 #include "util/zip.h"
 
-static const char zal_xml[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<Zorgaanbiederslijst "
-    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/zorgaanbiederslijst/release2/\">"
-    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
-    "<Zorgaanbieders>"
-    "<Zorgaanbieder><Zorgaanbiedernaam>huisartsdelinde@medmij</Zorgaanbiedernaam>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "<Gegevensdienst><GegevensdienstId>53</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.delinde.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/oauth/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "</Gegevensdiensten></Zorgaanbieder>"
-    "<Zorgaanbieder><Zorgaanbiedernaam>ziekenhuisoost@medmij</Zorgaanbiedernaam>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
-    "<AuthorizationEndpoint><AuthorizationEndpointuri>https://dva.oost.test/oauth/authorize"
-    "</AuthorizationEndpointuri></AuthorizationEndpoint>"
-    "<TokenEndpoint><TokenEndpointuri>https://dva.localhost:1/token</TokenEndpointuri>"
-    "</TokenEndpoint><Systeemrollen><Systeemrol><Systeemrolcode>FHIR-R4</Systeemrolcode>"
-    "<ResourceEndpoint><ResourceEndpointuri>https://dva.localhost:1/fhir</ResourceEndpointuri>"
-    "</ResourceEndpoint></Systeemrol></Systeemrollen></Gegevensdienst>"
-    "</Gegevensdiensten></Zorgaanbieder>"
-    "</Zorgaanbieders></Zorgaanbiederslijst>\n";
-
-static const char gnl_xml[] =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<Gegevensdienstnamenlijst "
-    "xmlns=\"xmlns://afsprakenstelsel.medmij.nl/gegevensdienstnamenlijst/release1/\">"
-    "<Tijdstempel>2026-11-30T12:00:00+01:00</Tijdstempel><Volgnummer>1</Volgnummer>"
-    "<Gegevensdiensten>"
-    "<Gegevensdienst><GegevensdienstId>48</GegevensdienstId>"
-    "<Weergavenaam>Basisgegevens Zorg</Weergavenaam></Gegevensdienst>"
-    "<Gegevensdienst><GegevensdienstId>4</GegevensdienstId>"
-    "<Weergavenaam>Laboratoriumresultaten</Weergavenaam></Gegevensdienst>"
-    "</Gegevensdiensten></Gegevensdienstnamenlijst>\n";
-
 struct two {
     struct fx a, b; /* two PGOs */
 };
@@ -73,7 +26,8 @@ static int setup(void **state)
 {
     struct two *t = calloc(1, sizeof *t);
     struct pgo_call_opts call = {.timeout_s = 5, .connect_timeout_s = 2};
-    if (fx_open(&t->a, zal_xml, gnl_xml, &call) != 0 || fx_open(&t->b, zal_xml, gnl_xml, &call))
+    if (fx_open(&t->a, fx_zal_xml, fx_gnl_xml, &call) != 0 ||
+        fx_open(&t->b, fx_zal_xml, fx_gnl_xml, &call))
         return -1;
     *state = t;
     return 0;
